@@ -1,0 +1,116 @@
+//! The plain data passed between pipeline stages.
+//!
+//! Every stage takes and returns these structs and nothing richer: `parse`
+//! produces [`Entry`] values, `extract` produces an [`Article`], `topics`
+//! produces [`TopicMatch`] values, `store` persists them and hands
+//! [`StoredItem`] values to `publish`. Keeping them free of behaviour (no I/O,
+//! no SQL, no HTTP) is what lets each stage be tested on its own and lets the
+//! store be swapped for another engine later.
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+/// Row id of a source in the store. Sources are identified by their
+/// configured `name`, which is stable across restarts; the id is the store's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceId(pub i64);
+
+/// Row id of a stored article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ArticleId(pub i64);
+
+/// HTTP validators remembered per source for conditional GET (RFC 9110 §13).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// One item of a feed, as `parse` understood it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// Stable key of this entry within its source: the GUID / Atom id when the
+    /// feed has one, else the canonical link, else a hash of title and date.
+    /// Never feed-rs's generated id, which is random for id-less feeds.
+    pub key: String,
+    /// The article's address, resolved against xml:base / the feed URL.
+    pub url: Option<Url>,
+    pub title: String,
+    pub author: Option<String>,
+    /// The feed's own summary / description, as (unsanitized) HTML.
+    pub summary_html: Option<String>,
+    /// The feed's own full content (content:encoded, Atom content), as
+    /// (unsanitized) HTML.
+    pub content_html: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+}
+
+/// The main content of an article page, as `extract` found it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Article {
+    pub title: Option<String>,
+    /// Clean text: paragraphs separated by one blank line.
+    pub text: String,
+    /// Sanitized HTML of the content (safe to republish as is).
+    pub html: String,
+    pub author: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub lead_image: Option<Url>,
+    /// ISO 639-1 code when known ("ru", "kk", "en").
+    pub lang: Option<String>,
+}
+
+/// A topic that an article matched, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicMatch {
+    pub slug: String,
+    pub score: f64,
+    /// The query terms that matched, for explanations and output categories.
+    pub terms: Vec<String>,
+}
+
+/// An article ready to be stored: the feed entry, what was made of it, and
+/// which topics it matched.
+#[derive(Debug, Clone)]
+pub struct NewArticle {
+    pub entry: Entry,
+    /// Canonical form of `entry.url`, the key for "same page seen before?".
+    pub canonical_url: Option<String>,
+    pub title: String,
+    pub text: String,
+    pub html: String,
+    pub author: Option<String>,
+    pub published: DateTime<Utc>,
+    pub lang: Option<String>,
+    pub extraction: ExtractionStatus,
+    pub matches: Vec<TopicMatch>,
+}
+
+/// Where an article's stored content came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExtractionStatus {
+    /// `full_text` is off for this source: the feed's own content is used.
+    NotRequested,
+    /// The page was fetched and its main content extracted.
+    Extracted,
+    /// The page could not be fetched or extracted; the feed's content is
+    /// used and the reason is kept.
+    Failed(String),
+}
+
+/// A stored article as the publisher sees it.
+#[derive(Debug, Clone)]
+pub struct StoredItem {
+    pub id: ArticleId,
+    pub source_name: String,
+    pub source_url: String,
+    pub url: Option<String>,
+    pub title: String,
+    pub author: Option<String>,
+    pub html: String,
+    pub text: String,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub terms: Vec<String>,
+}
