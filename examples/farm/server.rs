@@ -1,5 +1,12 @@
-//! Serves a farm on loopback: one listener per outlet address, all on one
-//! port, answering from memory.
+//! Serves a farm on loopback, answering from memory.
+//!
+//! Outlets are reached at their own addresses (127.1.x.y), all on one port.
+//! One listener on the wildcard address receives them all: a listener per
+//! address would take one file descriptor per outlet, and with 10,000
+//! outlets plus one kept-alive connection each the process would pass the
+//! machine's limit of 20,000 open files (accept then fails, and the server
+//! backs off for a second at a time). The wildcard listener answers only
+//! loopback peers, so the farm is never served to the network.
 //!
 //! Fairness: the farm runs in the harness process, so its CPU time is never
 //! counted as feedsieve's or Python's (each runs as a child process and is
@@ -23,10 +30,10 @@ use bytes::Bytes;
 
 use crate::farm::{Charset, Farm, Format};
 
-/// Pages kept rendered in memory at most (about 60 KB each, so ~1.2 GB);
+/// Pages kept rendered in memory at most (about 58 KB each, so ~700 MB);
 /// past it pages are rendered on request, which costs the farm ~0.2 ms of
 /// CPU per page.
-const PAGE_CACHE_LIMIT: usize = 20_000;
+const PAGE_CACHE_LIMIT: usize = 12_000;
 
 /// What the farm has answered.
 #[derive(Debug, Default)]
@@ -75,40 +82,57 @@ pub struct Running {
     pub port: u16,
 }
 
-/// Binds one listener per outlet on one port, renders the farm and starts
-/// serving it. The port is chosen by the first bind.
+/// Binds the farm's port, renders the farm and starts serving it.
 pub async fn start(spec: crate::farm::Spec) -> anyhow::Result<Running> {
-    let first = tokio::net::TcpListener::bind((crate::farm::host_ip(0), 0)).await?;
-    let port = first.local_addr()?.port();
-    let mut listeners = vec![first];
-    for k in 1..spec.feeds {
-        let addr = SocketAddr::from((crate::farm::host_ip(k), port));
-        listeners.push(tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-            anyhow::anyhow!("cannot bind {addr} (one loopback address per outlet): {e}")
-        })?);
-    }
+    let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::UNSPECIFIED, 0)).await?;
+    let port = listener.local_addr()?.port();
     let farm = Farm::new(spec, port);
     let served = tokio::task::spawn_blocking(move || render(farm)).await?;
     let served = Arc::new(served);
     let app = Router::new().fallback(answer).with_state(served.clone());
-    for l in listeners {
-        let app = app.clone();
-        tokio::spawn(async move {
-            if let Err(e) = axum::serve(l, app).await {
-                eprintln!("farm listener failed: {e}");
-            }
-        });
-    }
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(LoopbackOnly(listener), app).await {
+            eprintln!("farm server failed: {e}");
+        }
+    });
     Ok(Running { served, port })
 }
 
+/// A listener that drops connections from anywhere but loopback.
+struct LoopbackOnly(tokio::net::TcpListener);
+
+impl axum::serve::Listener for LoopbackOnly {
+    type Io = tokio::net::TcpStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            match self.0.accept().await {
+                Ok((io, peer)) if peer.ip().is_loopback() => {
+                    // Small responses (304s) must not wait for Nagle.
+                    let _ = io.set_nodelay(true);
+                    return (io, peer);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    eprintln!("farm accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.0.local_addr()
+    }
+}
+
 fn render(farm: Farm) -> Served {
-    let feeds = farm.outlets.iter().map(|o| farm.feed(o)).collect();
+    let feeds = par_map(&farm, |o| farm.feed(o));
     let pages = (farm.total_items() <= PAGE_CACHE_LIMIT).then(|| {
-        farm.outlets
-            .iter()
-            .map(|o| (0..farm.spec.items).map(|j| farm.page(o, j)).collect())
-            .collect()
+        par_map(&farm, |o| {
+            (0..farm.spec.items).map(|j| farm.page(o, j)).collect()
+        })
     });
     Served {
         farm,
@@ -116,6 +140,24 @@ fn render(farm: Farm) -> Served {
         pages,
         counters: Counters::default(),
     }
+}
+
+/// `f` over every outlet, on all cores (rendering 4,000 pages takes a few
+/// seconds on one).
+fn par_map<T: Send>(farm: &Farm, f: impl Fn(&crate::farm::Outlet) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = farm.outlets.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = farm
+            .outlets
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<T>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 impl Served {
