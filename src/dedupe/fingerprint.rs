@@ -34,8 +34,10 @@ use super::text::normalize;
 pub struct FingerprintParams {
     /// Words per shingle.
     pub shingle_words: u8,
-    /// Number of 8-bit minima used to estimate similarity.
+    /// Number of minima used to estimate similarity.
     pub sketch_len: u16,
+    /// Bits kept of each minimum: 1, 2, 4 or 8.
+    pub sketch_bits: u8,
     /// Number of LSH bands.
     pub bands: u8,
     /// Minima hashed together into one band key.
@@ -43,16 +45,28 @@ pub struct FingerprintParams {
 }
 
 impl FingerprintParams {
-    /// The measured choice (BENCHMARKS.md, "Dedupe"): 3-word shingles; 64
-    /// 8-bit minima estimate Jaccard within ±0.06 (one standard deviation at
-    /// J = 0.5); 14 bands of 2 rows find a pair at J = 0.5 with probability
-    /// 1 − (1 − 0.5²)¹⁴ ≈ 0.98, at J = 0.1 (near-misses) only ≈ 0.13.
+    /// The measured choice (BENCHMARKS.md, "Dedupe"): 3-word shingles; 256
+    /// 2-bit minima (64 bytes) estimate Jaccard within ±0.04 (one standard
+    /// deviation at J = 0.3), better than 64 8-bit minima in the same bytes
+    /// (±0.06); 18 bands of 2 rows find a pair at J = 0.3 with probability
+    /// 1 − (1 − 0.3²)¹⁸ ≈ 0.82 and at J = 0.5 ≈ 0.99, an unrelated pair at
+    /// J = 0.02 with ≈ 0.007.
     pub const DEFAULT: FingerprintParams = FingerprintParams {
         shingle_words: 3,
-        sketch_len: 64,
-        bands: 14,
+        sketch_len: 256,
+        sketch_bits: 2,
+        bands: 18,
         rows: 2,
     };
+
+    /// Bytes of the packed sketch.
+    pub fn sketch_bytes(&self) -> usize {
+        (self.sketch_len as usize * self.sketch_bits as usize).div_ceil(8)
+    }
+
+    fn valid_bits(&self) -> bool {
+        matches!(self.sketch_bits, 1 | 2 | 4 | 8)
+    }
 
     fn hash_count(&self) -> usize {
         self.sketch_len as usize + self.bands as usize * self.rows as usize
@@ -63,8 +77,8 @@ impl std::fmt::Display for FingerprintParams {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "k={} sketch={} bands={}x{}",
-            self.shingle_words, self.sketch_len, self.bands, self.rows
+            "k={} sketch={}x{}bit bands={}x{}",
+            self.shingle_words, self.sketch_len, self.sketch_bits, self.bands, self.rows
         )
     }
 }
@@ -78,7 +92,8 @@ pub struct Fingerprint {
     /// Number of distinct shingles: the size of the set the sketch stands
     /// for, needed to turn a Jaccard estimate into a containment estimate.
     pub shingles: u32,
-    /// `sketch_len` low bytes of independent minima.
+    /// The low `sketch_bits` bits of `sketch_len` independent minima,
+    /// packed low bits first.
     pub sketch: Vec<u8>,
     /// `bands` LSH keys.
     pub bands: Vec<u32>,
@@ -86,7 +101,7 @@ pub struct Fingerprint {
 
 /// Version of the byte layout written by [`Fingerprint::to_bytes`].
 const FORMAT_VERSION: u8 = 1;
-const HEADER_LEN: usize = 1 + 1 + 2 + 1 + 1 + 4 + 4;
+const HEADER_LEN: usize = 1 + 1 + 2 + 1 + 1 + 1 + 4 + 4;
 
 /// MurmurHash3's 64-bit finalizer: a bijection that mixes every input bit
 /// into every output bit.
@@ -139,6 +154,13 @@ fn shingle_hashes(words: &[&str], k: usize) -> Vec<u64> {
     shingles
 }
 
+/// The distinct `shingle_words`-word shingles of an already [`normalize`]d
+/// text, as sorted 64-bit hashes: the set a fingerprint summarizes.
+pub fn shingle_set(normalized: &str, shingle_words: u8) -> Vec<u64> {
+    let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
+    shingle_hashes(&words, shingle_words as usize)
+}
+
 /// Fingerprint of an already [`normalize`]d text.
 pub fn fingerprint_normalized(normalized: &str, params: FingerprintParams) -> Fingerprint {
     let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
@@ -158,10 +180,13 @@ pub fn fingerprint_normalized(normalized: &str, params: FingerprintParams) -> Fi
     }
 
     let sketch_len = params.sketch_len as usize;
-    let sketch = mins[..sketch_len]
-        .iter()
-        .map(|m| fmix64(*m) as u8)
-        .collect();
+    let bits = params.sketch_bits.clamp(1, 8) as usize;
+    let mask = ((1u16 << bits) - 1) as u8;
+    let mut sketch = vec![0u8; params.sketch_bytes()];
+    for (i, m) in mins[..sketch_len].iter().enumerate() {
+        let bit = i * bits;
+        sketch[bit / 8] |= (fmix64(*m) as u8 & mask) << (bit % 8);
+    }
     let rows = params.rows.max(1) as usize;
     let bands = mins[sketch_len..]
         .chunks(rows)
@@ -190,6 +215,7 @@ impl Fingerprint {
         out.push(FORMAT_VERSION);
         out.push(self.params.shingle_words);
         out.extend_from_slice(&self.params.sketch_len.to_le_bytes());
+        out.push(self.params.sketch_bits);
         out.push(self.params.bands);
         out.push(self.params.rows);
         out.extend_from_slice(&self.words.to_le_bytes());
@@ -216,12 +242,16 @@ impl Fingerprint {
         let params = FingerprintParams {
             shingle_words: bytes[1],
             sketch_len: u16::from_le_bytes([bytes[2], bytes[3]]),
-            bands: bytes[4],
-            rows: bytes[5],
+            sketch_bits: bytes[4],
+            bands: bytes[5],
+            rows: bytes[6],
         };
-        let words = u32_at(6);
-        let shingles = u32_at(10);
-        let sketch_end = HEADER_LEN + params.sketch_len as usize;
+        if !params.valid_bits() {
+            return Err(bad("sketch bits not 1, 2, 4 or 8"));
+        }
+        let words = u32_at(7);
+        let shingles = u32_at(11);
+        let sketch_end = HEADER_LEN + params.sketch_bytes();
         if bytes.len() != sketch_end + 4 * params.bands as usize {
             return Err(bad("length does not match its parameters"));
         }
@@ -239,14 +269,34 @@ impl Fingerprint {
     }
 }
 
-/// Jaccard similarity estimated from two b-bit sketches of equal length:
-/// agreement `m` = `J + (1 − J)/256`, solved for `J`.
-pub fn estimate_jaccard(a: &[u8], b: &[u8]) -> f64 {
-    if a.is_empty() || a.len() != b.len() {
+/// Jaccard similarity estimated from two b-bit sketches of equal length
+/// (`bits` per minimum): positions agree with probability
+/// `m = J + (1 − J)/2^bits`, solved for `J`.
+pub fn estimate_jaccard(a: &[u8], b: &[u8], bits: u8) -> f64 {
+    if a.is_empty() || a.len() != b.len() || !matches!(bits, 1 | 2 | 4 | 8) {
         return 0.0;
     }
-    let agree = a.iter().zip(b).filter(|(x, y)| x == y).count() as f64 / a.len() as f64;
-    let chance = 1.0 / 256.0;
+    // A group differs when any of its bits differ: OR the XOR down onto
+    // each group's lowest bit, keep only those bits, count them.
+    let low_bits: u64 = match bits {
+        1 => u64::MAX,
+        2 => 0x5555_5555_5555_5555,
+        4 => 0x1111_1111_1111_1111,
+        _ => 0x0101_0101_0101_0101,
+    };
+    let mut differ = 0u32;
+    for (x, y) in a.chunks(8).zip(b.chunks(8)) {
+        let mut wx = [0u8; 8];
+        let mut wy = [0u8; 8];
+        wx[..x.len()].copy_from_slice(x);
+        wy[..y.len()].copy_from_slice(y);
+        let d = u64::from_le_bytes(wx) ^ u64::from_le_bytes(wy);
+        let folded = (1..bits).fold(d, |acc, s| acc | d >> s);
+        differ += (folded & low_bits).count_ones();
+    }
+    let groups = (a.len() * 8 / bits as usize) as f64;
+    let agree = 1.0 - f64::from(differ) / groups;
+    let chance = 1.0 / f64::from(1u32 << bits);
     ((agree - chance) / (1.0 - chance)).clamp(0.0, 1.0)
 }
 
@@ -279,15 +329,18 @@ mod tests {
         // FORMAT_VERSION so they are re-made from stored text.
         assert_eq!(word_hash("астана"), 0xa7e3_440b_6e6e_c7c2);
         let fp = fingerprint("Астана — столица Казахстана с 1997 года.", P);
-        assert_eq!(&fp.sketch[..4], &[145, 120, 218, 88]);
-        assert_eq!(fp.bands[0], 0x4fd3_68a9);
+        assert_eq!(&fp.sketch[..4], &[33, 28, 157, 255]);
+        assert_eq!(fp.bands[0], 0x24d2_48c8);
     }
 
     #[test]
     fn a_fingerprint_survives_its_byte_form() {
         let fp = fingerprint("one two three four five six seven", P);
         let bytes = fp.to_bytes();
-        assert_eq!(bytes.len(), HEADER_LEN + 64 + 14 * 4);
+        assert_eq!(
+            bytes.len(),
+            HEADER_LEN + P.sketch_bytes() + 4 * P.bands as usize
+        );
         assert_eq!(Fingerprint::from_bytes(1, &bytes).expect("decodes"), fp);
     }
 
@@ -322,10 +375,10 @@ mod tests {
         b.extend(shared);
         let fa = fingerprint(&a.join(" "), P);
         let fb = fingerprint(&b.join(" "), P);
-        let j = estimate_jaccard(&fa.sketch, &fb.sketch);
+        let j = estimate_jaccard(&fa.sketch, &fb.sketch, P.sketch_bits);
         assert!((j - 0.6).abs() < 0.2, "estimate {j}");
         let unrelated = fingerprint(&words(800, 4).join(" "), P);
-        assert!(estimate_jaccard(&fa.sketch, &unrelated.sketch) < 0.1);
+        assert!(estimate_jaccard(&fa.sketch, &unrelated.sketch, P.sketch_bits) < 0.1);
     }
 
     #[test]

@@ -9,12 +9,11 @@
 //!
 //! Layout, chosen for memory (target: < 200 MB at 1,000,000 articles,
 //! measured in BENCHMARKS.md): per article one slot holding the article id
-//! (8 bytes), the publication minute (4), the shingle count (4) and the
-//! 8-bit sketch (64); per LSH band one sorted array of `key << 32 | slot`
-//! (8 bytes per article per band). A hash map per band would cost about
-//! twice that per entry (key, value, control byte, load-factor slack).
-//! Sorted arrays are found by binary search, and new entries go first to a
-//! small B-tree per band that is merged into the array when it reaches
+//! (4 bytes), the publication minute (4), the shingle count (2) and the
+//! packed sketch (64); per LSH band one entry of 6 bytes (see
+//! [`BandTable`]). A hash map per band would cost about 16 bytes per entry
+//! (key, value, control byte, load-factor slack). New entries go first to
+//! a small B-tree per band that is merged into the arrays when it reaches
 //! [`RECENT_CAP`], so an insert costs amortized `len / RECENT_CAP` moves.
 //!
 //! Lookup cost is bounded independently of the archive size: at most
@@ -30,10 +29,10 @@ use super::fingerprint::{FingerprintParams, containment_from_jaccard, estimate_j
 use super::{DedupeError, Fingerprint};
 use crate::model::ArticleId;
 
-/// Entries held per band in the B-tree before merging into the sorted array.
-/// At 1,000,000 articles a merge moves 8 MB per band; with 16,384 pending
-/// entries that is ≈ 60 moves per insert per band, and the B-trees cost
-/// ≈ 14 bands × 16,384 × ~14 bytes ≈ 3 MB.
+/// Entries held per band in the B-tree before merging into the arrays.
+/// At 1,000,000 articles a merge rewrites 6 MB per band; with 16,384
+/// pending entries that is ≈ 60 moves per insert per band, and the B-trees
+/// cost at most ≈ 18 bands × 16,384 × ~14 bytes ≈ 4 MB.
 const RECENT_CAP: usize = 16_384;
 
 /// At most this many articles sharing one band key are compared (the most
@@ -61,15 +60,20 @@ pub struct MatchRule {
     pub window: TimeDelta,
     /// Texts with fewer words are never matched on their fingerprint alone.
     pub min_words: u32,
+    /// Two texts must share at least this many shingles (estimated), so that
+    /// a short item that is mostly its outlet's boilerplate footer does not
+    /// match another one with the same footer.
+    pub min_shared: u32,
 }
 
 impl MatchRule {
     /// The measured default (BENCHMARKS.md, "Dedupe").
     pub const DEFAULT: MatchRule = MatchRule {
         measure: Measure::Jaccard,
-        threshold: 0.3,
+        threshold: 0.25,
         window: TimeDelta::days(7),
         min_words: 40,
+        min_shared: 30,
     };
 }
 
@@ -78,14 +82,21 @@ impl MatchRule {
 pub struct Similarity {
     pub jaccard: f64,
     pub containment: f64,
+    /// Estimated number of shared shingles.
+    pub shared: f64,
 }
 
 impl Similarity {
     pub fn of(a: &Fingerprint, b: &Fingerprint) -> Similarity {
-        let jaccard = estimate_jaccard(&a.sketch, &b.sketch);
+        let jaccard = estimate_jaccard(&a.sketch, &b.sketch, a.params.sketch_bits);
+        Similarity::from_jaccard(jaccard, a.shingles, b.shingles)
+    }
+
+    fn from_jaccard(jaccard: f64, a: u32, b: u32) -> Similarity {
         Similarity {
             jaccard,
-            containment: containment_from_jaccard(jaccard, a.shingles, b.shingles),
+            containment: containment_from_jaccard(jaccard, a, b),
+            shared: jaccard * (f64::from(a) + f64::from(b)) / (1.0 + jaccard),
         }
     }
 
@@ -104,13 +115,35 @@ pub struct NearMatch {
     pub similarity: Similarity,
 }
 
+/// Buckets of the directory on a band key's high bits.
+const DIRECTORY_BITS: u32 = 16;
+
 /// One LSH band: which slots have which key.
-#[derive(Debug, Default)]
+///
+/// Entries `(key, slot)` are kept sorted by key then slot, in three arrays:
+/// `offsets[h]..offsets[h + 1]` are the entries whose key has high bits
+/// `h`, `low` holds the key's low 16 bits and `slots` the slot. That is 6
+/// bytes per entry (plus a fixed 256 KB directory) instead of 8 for a
+/// sorted `key << 32 | slot` array, which is what lets 18 bands fit the
+/// memory budget (BENCHMARKS.md).
+#[derive(Debug)]
 struct BandTable {
-    /// `key << 32 | slot`, sorted.
-    sorted: Vec<u64>,
-    /// Recent inserts not yet merged into `sorted`.
+    offsets: Vec<u32>,
+    low: Vec<u16>,
+    slots: Vec<u32>,
+    /// Recent inserts (`key << 32 | slot`) not yet merged.
     recent: BTreeSet<u64>,
+}
+
+impl Default for BandTable {
+    fn default() -> BandTable {
+        BandTable {
+            offsets: vec![0; (1 << DIRECTORY_BITS) + 1],
+            low: Vec::new(),
+            slots: Vec::new(),
+            recent: BTreeSet::new(),
+        }
+    }
 }
 
 impl BandTable {
@@ -121,47 +154,93 @@ impl BandTable {
         }
     }
 
+    /// Merged entries as `key << 32 | slot`, in order.
+    fn entries(&self) -> impl Iterator<Item = u64> + '_ {
+        self.offsets
+            .windows(2)
+            .enumerate()
+            .flat_map(move |(high, w)| {
+                (w[0] as usize..w[1] as usize).map(move |i| {
+                    let key = (high as u64) << 16 | u64::from(self.low[i]);
+                    key << 32 | u64::from(self.slots[i])
+                })
+            })
+    }
+
+    /// Arrays (offsets, low key bits, slots) for sorted `key << 32 | slot`
+    /// entries.
+    fn build(len: usize, sorted: impl Iterator<Item = u64>) -> (Vec<u32>, Vec<u16>, Vec<u32>) {
+        let mut offsets = vec![0u32; (1 << DIRECTORY_BITS) + 1];
+        let mut low = Vec::with_capacity(len);
+        let mut slots = Vec::with_capacity(len);
+        for e in sorted {
+            let key = (e >> 32) as u32;
+            offsets[(key >> 16) as usize + 1] += 1;
+            low.push(key as u16);
+            slots.push(e as u32);
+        }
+        for h in 1..offsets.len() {
+            offsets[h] += offsets[h - 1];
+        }
+        (offsets, low, slots)
+    }
+
+    /// Moves the recent entries into the arrays: one O(n) pass, done every
+    /// `RECENT_CAP` inserts.
     fn merge(&mut self) {
         if self.recent.is_empty() {
             return;
         }
         let recent = std::mem::take(&mut self.recent);
-        // Grow by what is needed, not by doubling: at a million articles
-        // doubling could leave 100 MB unused. glibc `realloc` moves large
-        // blocks with `mremap`, so exact growth does not copy.
-        self.sorted.reserve_exact(recent.len());
-        let old_len = self.sorted.len();
-        self.sorted.extend(recent);
-        // Merge the two sorted runs in place from the back.
-        let (mut i, mut j, mut k) = (old_len, self.sorted.len() - old_len, self.sorted.len());
-        let tail: Vec<u64> = self.sorted[old_len..].to_vec();
-        while j > 0 {
-            k -= 1;
-            if i > 0 && self.sorted[i - 1] > tail[j - 1] {
-                self.sorted[k] = self.sorted[i - 1];
-                i -= 1;
-            } else {
-                self.sorted[k] = tail[j - 1];
-                j -= 1;
-            }
-        }
+        let len = self.slots.len() + recent.len();
+        let (offsets, low, slots) = {
+            let mut old = self.entries().peekable();
+            let mut new = recent.into_iter().peekable();
+            let merged = std::iter::from_fn(|| match (old.peek(), new.peek()) {
+                (Some(a), Some(b)) if a <= b => old.next(),
+                (Some(_), Some(_)) | (None, Some(_)) => new.next(),
+                (Some(_), None) => old.next(),
+                (None, None) => None,
+            });
+            BandTable::build(len, merged)
+        };
+        (self.offsets, self.low, self.slots) = (offsets, low, slots);
     }
 
     /// Slots with `key`, most recent first, at most `MAX_BUCKET_SCAN`.
     fn slots(&self, key: u32, out: &mut Vec<u32>) {
+        let high = (key >> 16) as usize;
+        let (start, end) = (self.offsets[high] as usize, self.offsets[high + 1] as usize);
+        let lows = &self.low[start..end];
+        let from = start + lows.partition_point(|l| *l < key as u16);
+        let to = start + lows.partition_point(|l| *l <= key as u16);
         let lo = u64::from(key) << 32;
         let hi = lo | u64::from(u32::MAX);
-        let start = self.sorted.partition_point(|e| *e < lo);
-        let end = self.sorted.partition_point(|e| *e <= hi);
         // Slots grow with insertion order, so the newest are at the end;
-        // `recent` holds newer slots than `sorted`.
+        // `recent` holds newer slots than the arrays.
         let from_recent = self.recent.range(lo..=hi).rev().map(|e| *e as u32);
-        let from_sorted = self.sorted[start..end].iter().rev().map(|e| *e as u32);
-        out.extend(from_recent.chain(from_sorted).take(MAX_BUCKET_SCAN));
+        let from_arrays = self.slots[from..to].iter().rev().copied();
+        out.extend(from_recent.chain(from_arrays).take(MAX_BUCKET_SCAN));
+    }
+
+    /// Keeps the entries whose slot `remap` keeps, renumbered. Renumbering
+    /// preserves the order of survivors, so the arrays stay sorted.
+    fn retain_remapped(&mut self, remap: &[u32]) {
+        self.merge();
+        let (offsets, low, slots) = {
+            let kept = self
+                .entries()
+                .filter(|e| remap[*e as u32 as usize] != u32::MAX)
+                .map(|e| (e & !u64::from(u32::MAX)) | u64::from(remap[e as u32 as usize]));
+            BandTable::build(self.slots.len(), kept)
+        };
+        (self.offsets, self.low, self.slots) = (offsets, low, slots);
+        self.low.shrink_to_fit();
+        self.slots.shrink_to_fit();
     }
 
     fn heap_bytes(&self) -> usize {
-        self.sorted.capacity() * 8
+        self.offsets.capacity() * 4 + self.low.capacity() * 2 + self.slots.capacity() * 4
     }
 }
 
@@ -170,10 +249,15 @@ impl BandTable {
 pub struct NearDupIndex {
     params: FingerprintParams,
     rule: MatchRule,
-    articles: Vec<ArticleId>,
+    /// Article ids, stored in 32 bits: 4 bytes per article saved, and a
+    /// SQLite rowid passes 2³² only after billions of inserts (then
+    /// [`DedupeError::Full`]).
+    articles: Vec<u32>,
     /// Publication time, minutes since the Unix epoch (covers ±4,000 years).
     minutes: Vec<i32>,
-    shingles: Vec<u32>,
+    /// Distinct shingles, saturating at 65,535: beyond that the estimate of
+    /// shared shingles only has to clear `min_shared`, which it does.
+    shingles: Vec<u16>,
     /// `sketch_len` bytes per slot.
     sketches: Vec<u8>,
     bands: Vec<BandTable>,
@@ -184,10 +268,12 @@ fn minutes(t: DateTime<Utc>) -> i32 {
     i32::try_from(m).unwrap_or(if m < 0 { i32::MIN } else { i32::MAX })
 }
 
-/// Grow `v` by a sixteenth instead of doubling (see [`BandTable::merge`]).
+/// Grows `v` by 1/64 instead of doubling: at a million articles doubling
+/// can leave 90 MB allocated and unused. glibc `realloc` moves large blocks
+/// with `mremap`, so frequent exact growth does not copy.
 fn reserve_gently<T>(v: &mut Vec<T>, per_item: usize) {
     if v.len() + per_item > v.capacity() {
-        v.reserve_exact((v.len() / 16).max(1024 * per_item));
+        v.reserve_exact((v.len() / 64).max(1024 * per_item));
     }
 }
 
@@ -214,13 +300,29 @@ impl NearDupIndex {
     ) -> (NearDupIndex, Vec<DedupeError>) {
         let mut index = NearDupIndex::new(params, rule);
         let mut errors = Vec::new();
+        // Band keys are collected and each band built in one sort, instead
+        // of through the B-trees: start-up at a million articles then costs
+        // one sort per band rather than sixty merges.
+        let mut keys: Vec<u32> = Vec::new();
         for (article, published, fp) in stored {
-            if let Err(e) = index.insert(article, published, &fp) {
-                errors.push(e);
+            match index.push_slot(article, published, &fp) {
+                Ok(true) => keys.extend_from_slice(&fp.bands),
+                Ok(false) => {}
+                Err(e) => errors.push(e),
             }
         }
-        for band in &mut index.bands {
-            band.merge();
+        let bands = params.bands as usize;
+        for (b, band) in index.bands.iter_mut().enumerate() {
+            let mut entries: Vec<u64> = keys
+                .iter()
+                .skip(b)
+                .step_by(bands.max(1))
+                .enumerate()
+                .map(|(slot, key)| u64::from(*key) << 32 | slot as u64)
+                .collect();
+            entries.sort_unstable();
+            let (offsets, low, slots) = BandTable::build(entries.len(), entries.into_iter());
+            (band.offsets, band.low, band.slots) = (offsets, low, slots);
         }
         (index, errors)
     }
@@ -242,7 +344,7 @@ impl NearDupIndex {
     }
 
     fn check_params(&self, article: ArticleId, fp: &Fingerprint) -> Result<(), DedupeError> {
-        if fp.params != self.params || fp.sketch.len() != self.params.sketch_len as usize {
+        if fp.params != self.params || fp.sketch.len() != self.params.sketch_bytes() {
             return Err(DedupeError::OtherParams {
                 article: article.0,
                 found: fp.params,
@@ -261,25 +363,41 @@ impl NearDupIndex {
         published: DateTime<Utc>,
         fp: &Fingerprint,
     ) -> Result<(), DedupeError> {
+        if self.push_slot(article, published, fp)? {
+            // `push_slot` checked that the slot number fits in u32.
+            let slot = (self.articles.len() - 1) as u32;
+            for (band, key) in self.bands.iter_mut().zip(&fp.bands) {
+                band.insert(*key, slot);
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores the per-article data in a new slot; `false` when the text is
+    /// too short to index.
+    fn push_slot(
+        &mut self,
+        article: ArticleId,
+        published: DateTime<Utc>,
+        fp: &Fingerprint,
+    ) -> Result<bool, DedupeError> {
         self.check_params(article, fp)?;
         if fp.words < self.rule.min_words {
-            return Ok(());
+            return Ok(false);
         }
-        let Ok(slot) = u32::try_from(self.articles.len()) else {
+        let (Ok(_), Ok(id)) = (u32::try_from(self.articles.len()), u32::try_from(article.0)) else {
             return Err(DedupeError::Full { article: article.0 });
         };
         reserve_gently(&mut self.articles, 1);
         reserve_gently(&mut self.minutes, 1);
         reserve_gently(&mut self.shingles, 1);
         reserve_gently(&mut self.sketches, fp.sketch.len());
-        self.articles.push(article);
+        self.articles.push(id);
         self.minutes.push(minutes(published));
-        self.shingles.push(fp.shingles);
+        self.shingles
+            .push(u16::try_from(fp.shingles).unwrap_or(u16::MAX));
         self.sketches.extend_from_slice(&fp.sketch);
-        for (band, key) in self.bands.iter_mut().zip(&fp.bands) {
-            band.insert(*key, slot);
-        }
-        Ok(())
+        Ok(true)
     }
 
     /// The stored article that `fp` (published at `published`) is most
@@ -302,25 +420,29 @@ impl NearDupIndex {
 
         let now = i64::from(minutes(published));
         let window = self.rule.window.num_minutes();
-        let stride = self.params.sketch_len as usize;
+        let stride = self.params.sketch_bytes();
         let mut best: Option<(f64, NearMatch)> = None;
         for slot in candidates {
             let s = slot as usize;
             if (i64::from(self.minutes[s]) - now).abs() > window {
                 continue;
             }
-            let jaccard =
-                estimate_jaccard(&fp.sketch, &self.sketches[s * stride..(s + 1) * stride]);
-            let similarity = Similarity {
-                jaccard,
-                containment: containment_from_jaccard(jaccard, fp.shingles, self.shingles[s]),
-            };
+            let jaccard = estimate_jaccard(
+                &fp.sketch,
+                &self.sketches[s * stride..(s + 1) * stride],
+                self.params.sketch_bits,
+            );
+            let similarity =
+                Similarity::from_jaccard(jaccard, fp.shingles, u32::from(self.shingles[s]));
             let score = similarity.get(self.rule.measure);
-            if score >= self.rule.threshold && best.as_ref().is_none_or(|(b, _)| score > *b) {
+            if score >= self.rule.threshold
+                && similarity.shared >= f64::from(self.rule.min_shared)
+                && best.as_ref().is_none_or(|(b, _)| score > *b)
+            {
                 best = Some((
                     score,
                     NearMatch {
-                        article: self.articles[s],
+                        article: ArticleId(i64::from(self.articles[s])),
                         similarity,
                     },
                 ));
@@ -329,11 +451,23 @@ impl NearDupIndex {
         Ok(best.map(|(_, m)| m))
     }
 
+    /// How many stored articles share a band with `fp` (before the window
+    /// and similarity checks): the work a lookup does.
+    pub fn candidates(&self, fp: &Fingerprint) -> usize {
+        let mut candidates = Vec::new();
+        for (band, key) in self.bands.iter().zip(&fp.bands) {
+            band.slots(*key, &mut candidates);
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates.len()
+    }
+
     /// Drops articles published before `cutoff`: they can no longer match
     /// anything new within the window. Slots are renumbered; cost O(n).
     pub fn retain_published_since(&mut self, cutoff: DateTime<Utc>) {
         let cutoff = minutes(cutoff);
-        let stride = self.params.sketch_len as usize;
+        let stride = self.params.sketch_bytes();
         let mut remap = vec![u32::MAX; self.articles.len()];
         let mut next = 0u32;
         for (slot, m) in self.minutes.iter().enumerate() {
@@ -359,14 +493,7 @@ impl NearDupIndex {
         self.shingles.truncate(w);
         self.sketches.truncate(w * stride);
         for band in &mut self.bands {
-            band.merge();
-            // Renumbering keeps the relative order of survivors, so the
-            // array stays sorted.
-            band.sorted.retain(|e| keep(*e as u32 as usize));
-            for e in &mut band.sorted {
-                *e = (*e & !u64::from(u32::MAX)) | u64::from(remap[*e as u32 as usize]);
-            }
-            band.sorted.shrink_to_fit();
+            band.retain_remapped(&remap);
         }
     }
 
@@ -374,9 +501,9 @@ impl NearDupIndex {
     /// (bounded by [`RECENT_CAP`]); the benchmark measures the real total
     /// with a counting allocator.
     pub fn heap_bytes(&self) -> usize {
-        self.articles.capacity() * 8
+        self.articles.capacity() * 4
             + self.minutes.capacity() * 4
-            + self.shingles.capacity() * 4
+            + self.shingles.capacity() * 2
             + self.sketches.capacity()
             + self.bands.iter().map(BandTable::heap_bytes).sum::<usize>()
     }

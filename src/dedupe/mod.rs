@@ -21,7 +21,7 @@ mod text;
 pub use canonical::canonical_url;
 pub use fingerprint::{
     Fingerprint, FingerprintParams, containment_from_jaccard, estimate_jaccard, fingerprint,
-    fingerprint_normalized,
+    fingerprint_normalized, shingle_set,
 };
 pub use index::{MatchRule, Measure, NearDupIndex, NearMatch, Similarity};
 pub use text::{TextHash, normalize, text_hash};
