@@ -18,6 +18,9 @@ mod fingerprint;
 mod index;
 mod text;
 
+#[cfg(test)]
+mod fixtures_test;
+
 pub use canonical::canonical_url;
 pub use fingerprint::{
     Fingerprint, FingerprintParams, containment_from_jaccard, estimate_jaccard, fingerprint,
