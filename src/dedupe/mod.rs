@@ -16,6 +16,7 @@
 mod canonical;
 mod fingerprint;
 mod index;
+mod stories;
 mod text;
 
 #[cfg(test)]
@@ -27,6 +28,7 @@ pub use fingerprint::{
     fingerprint_normalized, shingle_set,
 };
 pub use index::{MatchRule, Measure, NearDupIndex, NearMatch, Similarity};
+pub use stories::{NewText, Stories, link_batch};
 pub use text::{TextHash, normalize, text_hash};
 
 /// What can go wrong in dedupe. Every variant names the article concerned;

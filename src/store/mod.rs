@@ -13,6 +13,7 @@
 mod articles;
 mod migrate;
 mod sources;
+mod stories;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
