@@ -562,6 +562,45 @@ query = "peace"
     }
 
     #[test]
+    fn the_dedupe_table_sets_the_match_rule_and_the_preferred_sources() {
+        let c = load("").unwrap();
+        assert_eq!(c.dedupe.rule, crate::dedupe::MatchRule::DEFAULT);
+        assert!(c.dedupe.prefer.is_empty());
+        let c = load(
+            r#"
+[dedupe]
+threshold = 0.4
+window = "2d"
+min_words = 60
+min_shared = 50
+prefer = ["Kazpravda"]
+
+[[source]]
+name = "Kazpravda"
+url = "https://kazpravda.kz/rss/"
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.dedupe.rule.threshold, 0.4);
+        assert_eq!(c.dedupe.rule.window, chrono::TimeDelta::days(2));
+        assert_eq!(
+            (c.dedupe.rule.min_words, c.dedupe.rule.min_shared),
+            (60, 50)
+        );
+        assert_eq!(c.dedupe.prefer, ["Kazpravda"]);
+    }
+
+    #[test]
+    fn a_bad_dedupe_threshold_and_an_unknown_preferred_source_are_both_reported() {
+        let p = problems("[dedupe]\nthreshold = 1.5\nprefer = [\"Nobody\"]\n");
+        let keys: Vec<&str> = p.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["dedupe.threshold", "dedupe.prefer[0]"], "{p:?}");
+        assert_eq!((p[0].line, p[1].line), (2, 3));
+        let p = problems("[dedupe]\ntreshold = 0.3\n");
+        assert!(p[0].message.contains("treshold"), "{p:?}");
+    }
+
+    #[test]
     fn relative_store_paths_resolve_against_the_config_folder() {
         let c = load("[store]\npath = \"state/x.db\"\n").unwrap();
         assert_eq!(c.store.path, Path::new("/etc/feedsieve/state/x.db"));
