@@ -257,6 +257,7 @@ async fn run(
                     tracing::error!(error = %e, "cannot index the article's fingerprint");
                 }
             }
+            stories.prune_if_due(&mut index, now);
             Ok(saved)
         })
         .await??

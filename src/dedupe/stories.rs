@@ -9,6 +9,7 @@
 //! start a story.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
@@ -26,7 +27,14 @@ pub struct Stories {
     /// A copy of the index's rule, readable without the lock.
     rule: MatchRule,
     index: Mutex<NearDupIndex>,
+    /// When the index was last pruned (Unix seconds).
+    pruned_at: AtomicI64,
 }
+
+/// How often articles older than the window are dropped from the index.
+/// Pruning rewrites the index (≈ 0.1 s at a million articles), so it is
+/// not done on every refresh; an hour's worth of extra articles is noise.
+const PRUNE_EVERY_SECS: i64 = 3600;
 
 impl Stories {
     /// An empty index (a new database).
@@ -34,6 +42,7 @@ impl Stories {
         Stories {
             rule,
             index: Mutex::new(NearDupIndex::new(params, rule)),
+            pruned_at: AtomicI64::new(0),
         }
     }
 
@@ -75,6 +84,7 @@ impl Stories {
             Stories {
                 rule,
                 index: Mutex::new(index),
+                pruned_at: AtomicI64::new(0),
             },
             bad,
         )
@@ -82,6 +92,25 @@ impl Stories {
 
     pub fn rule(&self) -> MatchRule {
         self.rule
+    }
+
+    /// Drops articles published more than a window before `now` — they can
+    /// no longer match a new article — at most once an hour, so the index
+    /// holds about one window of articles however long the daemon runs.
+    /// Takes the locked index (see [`lock`](Self::lock)).
+    pub fn prune_if_due(&self, index: &mut NearDupIndex, now: DateTime<Utc>) {
+        let last = self.pruned_at.load(Ordering::Relaxed);
+        if now.timestamp() - last < PRUNE_EVERY_SECS {
+            return;
+        }
+        self.pruned_at.store(now.timestamp(), Ordering::Relaxed);
+        let before = index.len();
+        index.retain_published_since(now - self.rule.window);
+        tracing::debug!(
+            dropped = before - index.len(),
+            kept = index.len(),
+            "near-duplicate index pruned"
+        );
     }
 
     pub fn lock(&self) -> MutexGuard<'_, NearDupIndex> {
@@ -259,6 +288,30 @@ mod tests {
         let batch = [new_text(&fixture("en_forum_kazinform_reprint.txt"))];
         let links = link_batch(&stories.lock(), SourceId(2), &batch, &HashMap::new());
         assert_eq!(links, vec![StoryLink::Joins(ArticleId(40))]);
+    }
+
+    #[test]
+    fn pruning_drops_articles_older_than_the_window_at_most_once_an_hour() {
+        let fp = fingerprint(&fixture("en_forum_astana_times.txt"), P);
+        let day = |d: i64| DateTime::UNIX_EPOCH + chrono::TimeDelta::days(d);
+        let (stories, _) = Stories::rebuild(
+            P,
+            MatchRule::DEFAULT,
+            vec![
+                (ArticleId(1), day(1), fp.to_bytes()),
+                (ArticleId(2), day(20), fp.to_bytes()),
+            ],
+        );
+        let mut index = stories.lock();
+        // Day 10: article 1 (day 1) is older than the 7-day window.
+        stories.prune_if_due(&mut index, day(10));
+        assert_eq!(index.len(), 1);
+        // Half an hour later nothing is pruned, even what is now too old.
+        index.insert(ArticleId(3), day(1), &fp).expect("insert");
+        stories.prune_if_due(&mut index, day(10) + chrono::TimeDelta::minutes(30));
+        assert_eq!(index.len(), 2);
+        stories.prune_if_due(&mut index, day(10) + chrono::TimeDelta::minutes(61));
+        assert_eq!(index.len(), 1);
     }
 
     #[test]
