@@ -18,11 +18,13 @@
 mod lang;
 mod normalize;
 mod stem;
+mod stopwords;
 mod tokenize;
 
 pub use lang::detect_language;
 pub use normalize::{fold, nfkc};
 pub use stem::{Script, is_kazakh_letter, script_of, stem};
+pub use stopwords::is_stopword;
 pub use tokenize::{RawWord, split_words};
 
 /// One analysed word of a text.
