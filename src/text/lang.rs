@@ -10,10 +10,11 @@ use whatlang::Lang;
 use super::normalize::is_cyrillic;
 use super::stem::is_kazakh_letter;
 
-/// How much text is looked at. whatlang's cost grows with the input, and the
-/// first couple of thousand characters of an article decide its language as
-/// well as the whole.
-const SAMPLE_CHARS: usize = 2000;
+/// How much text is looked at. whatlang's cost grows with the input (about
+/// 0.1 µs per character, see BENCHMARKS.md), and the first thousand
+/// characters of an article — title and lead — decide its language as well
+/// as the whole.
+const SAMPLE_CHARS: usize = 1000;
 
 /// Share of Kazakh-only letters among Cyrillic letters above which a text is
 /// Kazakh. In Kazakh news these letters are 6–10 % of all letters; Russian

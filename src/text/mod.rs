@@ -59,7 +59,13 @@ pub enum TokenKind {
 /// of their own, after the compound itself.
 pub fn analyze(text: &str) -> Vec<Token> {
     let normalized = nfkc(text);
-    let words = split_words(&normalized);
+    analyze_words(&split_words(&normalized), 0)
+}
+
+/// [`analyze`] on words already split from NFKC-normalized text, numbering
+/// positions from `first_position` (for callers that split a text into
+/// parts, such as an article's lead and rest, without splitting it twice).
+pub fn analyze_words(words: &[RawWord], first_position: u32) -> Vec<Token> {
     // A text written all in capitals (some sites shout their headlines) has
     // no abbreviations to recognise: every word would look like one and none
     // would be stemmed. Counted over the whole text so a short all-caps
@@ -69,8 +75,8 @@ pub fn analyze(text: &str) -> Vec<Token> {
     let shouting = lettered >= 3 && capitals * 2 > lettered;
 
     let mut tokens = Vec::with_capacity(words.len() + words.len() / 8);
-    let mut position: u32 = 0;
-    for word in &words {
+    let mut position = first_position;
+    for word in words {
         let parts = word.parts();
         if parts.len() > 1 {
             let folded: Vec<String> = parts.iter().map(|p| fold(p)).collect();

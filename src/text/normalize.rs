@@ -28,8 +28,14 @@ pub fn fold(word: &str) -> String {
     // news); a word that is mostly Cyrillic is read as Cyrillic. Decided on
     // the original letters because the twin depends on case (Latin "H" is
     // Cyrillic "Н", Latin "h" is Kazakh "һ").
-    let cyrillic = word.chars().filter(|&c| is_cyrillic(c)).count();
-    let latin = word.chars().filter(char::is_ascii_alphabetic).count();
+    let (mut cyrillic, mut latin) = (0usize, 0usize);
+    for c in word.chars() {
+        if c.is_ascii_alphabetic() {
+            latin += 1;
+        } else if is_cyrillic(c) {
+            cyrillic += 1;
+        }
+    }
     let repair = latin > 0 && cyrillic > latin;
     let mut out = String::with_capacity(word.len());
     for c in word.chars() {
@@ -37,13 +43,21 @@ pub fn fold(word: &str) -> String {
             continue;
         }
         let c = if repair { cyrillic_twin(c) } else { c };
-        for l in c.to_lowercase() {
-            out.push(match l {
-                'ё' => 'е',
-                '\u{2019}' | '\u{2018}' | '\u{02bc}' => '\'',
-                other => other,
-            });
-        }
+        // Fast paths: ASCII and the basic Cyrillic capitals map by offset;
+        // `to_lowercase` is a table search, a measurable share of analysis.
+        let l = match c {
+            'A'..='Z' => c.to_ascii_lowercase(),
+            'a'..='z' | '0'..='9' => c,
+            'Ё' | 'ё' => 'е',
+            'А'..='Я' => char::from_u32(c as u32 + 0x20).unwrap_or(c),
+            'а'..='я' => c,
+            '\u{2019}' | '\u{2018}' | '\u{02bc}' => '\'',
+            _ => {
+                out.extend(c.to_lowercase());
+                continue;
+            }
+        };
+        out.push(l);
     }
     out
 }

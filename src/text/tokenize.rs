@@ -53,7 +53,12 @@ fn is_apostrophe(c: char) -> bool {
 }
 
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
+    // Fast paths for the scripts served; `is_alphanumeric` is a table search.
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    matches!(c, '\u{0400}'..='\u{0481}' | '\u{048a}'..='\u{04ff}')
+        || c.is_alphanumeric()
         || is_invisible(c)
         // Combining marks that NFKC could not compose onto a letter.
         || matches!(c, '\u{0300}'..='\u{036f}')
@@ -61,43 +66,45 @@ fn is_word_char(c: char) -> bool {
 
 /// Splits `text` into words, in order.
 pub fn split_words(text: &str) -> Vec<RawWord<'_>> {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut words = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if !is_word_char(chars[i].1) || is_invisible(chars[i].1) {
-            i += 1;
+    let mut words = Vec::with_capacity(text.len() / 8);
+    let mut chars = text.char_indices().peekable();
+    let mut start: Option<usize> = None;
+    let mut prev = ' ';
+    while let Some((i, c)) = chars.next() {
+        if is_word_char(c) {
+            // An invisible character cannot start a word.
+            if start.is_none() && !is_invisible(c) {
+                start = Some(i);
+            }
+            prev = c;
             continue;
         }
-        let start = chars[i].0;
-        let mut j = i + 1;
-        while j < chars.len() {
-            let c = chars[j].1;
-            if is_word_char(c) {
-                j += 1;
-                continue;
-            }
+        if let Some(s) = start {
             // A joiner counts only between two word characters.
-            let next_is_word = chars.get(j + 1).is_some_and(|&(_, n)| n.is_alphanumeric());
-            let prev = chars[j - 1].1;
-            let joins = next_is_word
+            let next = chars.peek().map(|&(_, n)| n);
+            let joins = next.is_some_and(|n| n.is_alphanumeric())
                 && (is_hyphen(c)
                     || is_apostrophe(c)
                     || (matches!(c, '.' | ',')
                         && prev.is_ascii_digit()
-                        && chars[j + 1].1.is_ascii_digit()));
+                        && next.is_some_and(|n| n.is_ascii_digit())));
             if joins {
-                j += 1;
-            } else {
-                break;
+                prev = c;
+                continue;
             }
+            words.push(RawWord {
+                text: &text[s..i],
+                start: s,
+            });
+            start = None;
         }
-        let end = chars.get(j).map_or(text.len(), |&(b, _)| b);
+        prev = c;
+    }
+    if let Some(s) = start {
         words.push(RawWord {
-            text: &text[start..end],
-            start,
+            text: &text[s..],
+            start: s,
         });
-        i = j;
     }
     words
 }
