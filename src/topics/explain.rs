@@ -7,7 +7,7 @@ use std::fmt;
 
 use super::document::{AnalyzedDocument, Zone};
 use super::eval::{self, Evaluation};
-use super::query::Field;
+use super::query::{Field, Term};
 use super::{MatchMode, Topic, Verdict};
 
 /// One query term and what became of it.
@@ -73,39 +73,7 @@ pub fn explain_analyzed(doc: &AnalyzedDocument, topic: &Topic) -> Explanation {
             .terms
             .iter()
             .enumerate()
-            .map(|(i, term)| {
-                let occurrences = eval::occurrences(term, doc);
-                let mut zones: Vec<Zone> = occurrences.iter().map(|o| o.zone).collect();
-                zones.sort();
-                zones.dedup();
-                let mut forms: Vec<String> = occurrences
-                    .iter()
-                    .map(|o| span_text(doc, term.field, o.zone, o.start, o.end))
-                    .collect();
-                forms.sort();
-                forms.dedup();
-                let counted = evaluation.counted.contains(&i);
-                let zone_score: f64 = zones.iter().map(|z| z.factor()).sum();
-                TermReport {
-                    label: term.label.clone(),
-                    field: match term.field {
-                        Field::Any => "title or text",
-                        Field::Title => "title",
-                        Field::Text => "text",
-                        Field::Source => "source",
-                    },
-                    weight: term.weight,
-                    zones,
-                    occurrences: occurrences.len() as u32,
-                    forms,
-                    counted,
-                    contribution: if counted {
-                        term.weight * zone_score
-                    } else {
-                        0.0
-                    },
-                }
-            })
+            .map(|(i, term)| term_report(term, doc, evaluation.counted.contains(&i)))
             .collect();
         QueryReport {
             query: q.as_str().to_string(),
@@ -131,6 +99,40 @@ pub fn explain_analyzed(doc: &AnalyzedDocument, topic: &Topic) -> Explanation {
         lang: doc.lang().map(str::to_string),
         query,
         examples,
+    }
+}
+
+/// What became of one query term on an article.
+pub(crate) fn term_report(term: &Term, doc: &AnalyzedDocument, counted: bool) -> TermReport {
+    let occurrences = eval::occurrences(term, doc);
+    let mut zones: Vec<Zone> = occurrences.iter().map(|o| o.zone).collect();
+    zones.sort();
+    zones.dedup();
+    let mut forms: Vec<String> = occurrences
+        .iter()
+        .map(|o| span_text(doc, term.field, o.zone, o.start, o.end))
+        .collect();
+    forms.sort();
+    forms.dedup();
+    let zone_score: f64 = zones.iter().map(|z| z.factor()).sum();
+    TermReport {
+        label: term.label.clone(),
+        field: match term.field {
+            Field::Any => "title or text",
+            Field::Title => "title",
+            Field::Text => "text",
+            Field::Source => "source",
+        },
+        weight: term.weight,
+        zones,
+        occurrences: occurrences.len() as u32,
+        forms,
+        counted,
+        contribution: if counted {
+            term.weight * zone_score
+        } else {
+            0.0
+        },
     }
 }
 

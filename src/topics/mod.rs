@@ -26,13 +26,25 @@ pub use explain::{ExamplesReport, Explanation, QueryReport, TermReport, explain_
 pub use profile::{KAZAKH_STEM_CHARS, Profile, ProfileError, TermCounts};
 pub use query::{Field, Query, QueryError};
 
-use crate::model::TopicMatch;
+use sha2::{Digest, Sha256};
+
+use crate::model::{MatchEvidence, TermEvidence, TopicMatch};
+
+/// Version of the classifier's behaviour, part of every topic's
+/// [`Topic::fingerprint`]. Bump it when a change to analysis or scoring
+/// changes which articles match, so stored matches are recomputed.
+pub const CLASSIFIER_VERSION: u32 = 1;
 
 /// `min_similarity` when a topic has examples but does not set it. Chosen
 /// on the labeled set in tests/fixtures/topics (see BENCHMARKS.md): on-topic
 /// articles score 0.15–0.5 against a profile of a handful of examples,
 /// unrelated news below 0.08.
 pub const DEFAULT_MIN_SIMILARITY: f64 = 0.12;
+
+/// How many recent archive articles give example profiles their IDF
+/// statistics at start-up: enough for stable document frequencies of
+/// everyday news words, and analysed in well under a second.
+pub const BACKGROUND_ARTICLES: usize = 1000;
 
 /// How a topic combines its query and its examples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -104,8 +116,40 @@ pub struct Topic {
     /// query match counts, so a plain query does what it says.
     pub min_score: Option<f64>,
     pub examples: Option<Profile>,
+    /// Where the examples come from (the profile is rebuilt from these when
+    /// URL examples or archive statistics become available at start-up).
+    pub example_sources: Vec<ExampleSource>,
     pub min_similarity: f64,
     pub match_mode: MatchMode,
+}
+
+/// An example article of a topic, as configured.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExampleSource {
+    /// Read from a file when the config was loaded.
+    Text(ExampleText),
+    /// An article of the archive, looked up by its URL at start-up.
+    Url(url::Url),
+}
+
+/// The text of an example article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExampleText {
+    /// The path or URL it came from, for messages.
+    pub origin: String,
+    pub title: String,
+    pub text: String,
+}
+
+impl ExampleText {
+    fn analyze(&self) -> AnalyzedDocument {
+        AnalyzedDocument::new(&Document {
+            title: &self.title,
+            text: &self.text,
+            source: "",
+            lang: None,
+        })
+    }
 }
 
 /// A topic whose parts do not fit its match mode.
@@ -126,9 +170,66 @@ impl Topic {
             query: Some(query),
             min_score: None,
             examples: None,
+            example_sources: Vec::new(),
             min_similarity: DEFAULT_MIN_SIMILARITY,
             match_mode: MatchMode::Query,
         }
+    }
+
+    /// (Re)builds the example profile from the file examples plus
+    /// `url_examples` (the archived articles behind the URL examples), with
+    /// IDF taken over `background` (a sample of the archive). A topic
+    /// without examples keeps `examples = None`.
+    pub fn build_profile(
+        &mut self,
+        url_examples: &[ExampleText],
+        background: &[AnalyzedDocument],
+    ) -> Result<(), ProfileError> {
+        let texts: Vec<&ExampleText> = self
+            .example_sources
+            .iter()
+            .filter_map(|s| match s {
+                ExampleSource::Text(t) => Some(t),
+                ExampleSource::Url(_) => None,
+            })
+            .chain(url_examples)
+            .collect();
+        if self.example_sources.is_empty() {
+            self.examples = None;
+            return Ok(());
+        }
+        let analyzed: Vec<AnalyzedDocument> = texts.iter().map(|t| t.analyze()).collect();
+        self.examples = Some(Profile::build(&analyzed, background)?);
+        Ok(())
+    }
+
+    /// A digest of everything that decides which articles this topic
+    /// matches. Stored next to the topic's matches: when it changes (an
+    /// edited query, threshold, mode or example, or a new classifier
+    /// version), the stored matches are recomputed.
+    pub fn fingerprint(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(format!("v{CLASSIFIER_VERSION}\n"));
+        h.update(self.query.as_ref().map_or("", |q| q.as_str()));
+        h.update(format!(
+            "\n{:?}\n{}\n{}\n",
+            self.min_score,
+            self.min_similarity,
+            self.match_mode.as_str()
+        ));
+        for s in &self.example_sources {
+            match s {
+                ExampleSource::Text(t) => {
+                    h.update(format!("text {}\n", t.origin));
+                    h.update(&t.title);
+                    h.update("\n");
+                    h.update(&t.text);
+                }
+                ExampleSource::Url(u) => h.update(format!("url {u}")),
+            }
+            h.update("\n");
+        }
+        hex::encode(h.finalize())
     }
 
     /// The match mode a topic gets when the config does not set one: the
@@ -143,22 +244,18 @@ impl Topic {
 
     /// Checks that the topic has the parts its match mode uses.
     pub fn validate(&self) -> Result<(), TopicError> {
-        if self.match_mode.needs_query()
-            && self.query.is_none()
-            && self.match_mode != MatchMode::Either
-        {
-            return Err(TopicError::NeedsQuery(self.match_mode));
+        let has_examples = self.examples.is_some() || !self.example_sources.is_empty();
+        let has_query = self.query.is_some();
+        match self.match_mode {
+            MatchMode::Query if !has_query => Err(TopicError::NeedsQuery(self.match_mode)),
+            MatchMode::Examples if !has_examples => Err(TopicError::NeedsExamples(self.match_mode)),
+            MatchMode::Both if !has_query => Err(TopicError::NeedsQuery(self.match_mode)),
+            MatchMode::Both if !has_examples => Err(TopicError::NeedsExamples(self.match_mode)),
+            MatchMode::Either if !has_query && !has_examples => {
+                Err(TopicError::NeedsQuery(self.match_mode))
+            }
+            _ => Ok(()),
         }
-        if self.match_mode.needs_examples()
-            && self.examples.is_none()
-            && self.match_mode != MatchMode::Either
-        {
-            return Err(TopicError::NeedsExamples(self.match_mode));
-        }
-        if self.match_mode == MatchMode::Either && self.query.is_none() && self.examples.is_none() {
-            return Err(TopicError::NeedsQuery(self.match_mode));
-        }
-        Ok(())
     }
 
     /// Decides this topic on an analysed article. `full` evaluates both
@@ -205,14 +302,24 @@ impl Topic {
             return None;
         }
         let mut terms: Vec<String> = Vec::new();
+        let mut evidence = MatchEvidence {
+            similarity: v.similarity,
+            ..MatchEvidence::default()
+        };
         let mut score = 0.0;
         if let (true, Some(q), Some(e)) = (v.query_ok, &self.query, &v.evaluation) {
             score = e.score;
             for &i in &e.counted {
-                let label = &q.terms[i].label;
-                if !terms.contains(label) {
-                    terms.push(label.clone());
+                let r = explain::term_report(&q.terms[i], doc, true);
+                if !terms.contains(&r.label) {
+                    terms.push(r.label.clone());
                 }
+                evidence.terms.push(TermEvidence {
+                    term: r.label,
+                    zones: r.zones.iter().map(|z| z.name().to_string()).collect(),
+                    forms: r.forms,
+                    contribution: r.contribution,
+                });
             }
         }
         if v.examples_ok
@@ -222,6 +329,7 @@ impl Topic {
                 score = v.similarity.unwrap_or(0.0);
             }
             for (form, _) in p.shared_terms(doc.term_counts(), 5) {
+                evidence.shared_words.push(form.clone());
                 if !terms.contains(&form) {
                     terms.push(form);
                 }
@@ -231,6 +339,7 @@ impl Topic {
             slug: self.slug.clone(),
             score,
             terms,
+            evidence,
         })
     }
 }
