@@ -19,6 +19,8 @@ pub mod model;
 pub mod parse;
 /// Output feeds and the HTTP server.
 pub mod publish;
+/// Topics over the archive: re-classification and dry runs.
+pub mod reclassify;
 /// One source through the whole pipeline.
 pub mod refresh;
 /// When each source is due (pure).

@@ -143,3 +143,17 @@ pub struct StoredItem {
     pub updated: DateTime<Utc>,
     pub terms: Vec<String>,
 }
+
+/// A stored article as classification sees it: enough to re-run topics
+/// over the archive or explain a decision.
+#[derive(Debug, Clone)]
+pub struct ArchivedArticle {
+    pub id: ArticleId,
+    pub source_name: String,
+    pub url: Option<String>,
+    pub title: String,
+    /// The stored (extracted) text.
+    pub text: String,
+    pub lang: Option<String>,
+    pub published: DateTime<Utc>,
+}
