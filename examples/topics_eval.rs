@@ -30,6 +30,8 @@ fn main() -> Result<()> {
     let mut slug = "mediation".to_string();
     let mut query_src: Option<String> = None;
     let mut verbose = false;
+    let mut example_ids: Vec<String> = EXAMPLE_IDS.iter().map(|s| s.to_string()).collect();
+    let mut background_from_set = true;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -37,6 +39,15 @@ fn main() -> Result<()> {
             "--topic" => slug = args.next().context("--topic needs a slug")?,
             "--query" => query_src = Some(args.next().context("--query needs a query")?),
             "--verbose" | "-v" => verbose = true,
+            "--examples" => {
+                example_ids = args
+                    .next()
+                    .context("--examples needs ids, comma-separated")?
+                    .split(',')
+                    .map(str::to_string)
+                    .collect()
+            }
+            "--no-background" => background_from_set = false,
             other => bail!("unknown argument {other:?}"),
         }
     }
@@ -99,7 +110,7 @@ fn main() -> Result<()> {
     }
 
     // Topic by example.
-    let example_docs: Vec<AnalyzedDocument> = EXAMPLE_IDS
+    let example_docs: Vec<AnalyzedDocument> = example_ids
         .iter()
         .map(|id| {
             let d = docs
@@ -109,10 +120,16 @@ fn main() -> Result<()> {
             Ok(AnalyzedDocument::new(&document(d)))
         })
         .collect::<Result<_>>()?;
-    let profile = Profile::build(&example_docs, &analyzed).context("profile")?;
+    let background: &[AnalyzedDocument] = if background_from_set { &analyzed } else { &[] };
+    let profile = Profile::build(&example_docs, background).context("profile")?;
     println!(
-        "\nexamples profile from {EXAMPLE_IDS:?}, evaluated on the other {} texts",
-        docs.len() - EXAMPLE_IDS.len()
+        "\nexamples profile from {example_ids:?} (IDF over {}), evaluated on the other {} texts",
+        if background_from_set {
+            "the whole set"
+        } else {
+            "the examples only"
+        },
+        docs.len() - example_ids.len()
     );
     let mut by_example = topic.clone();
     by_example.query = None;
@@ -122,7 +139,7 @@ fn main() -> Result<()> {
         by_example.min_similarity = threshold;
         let mut s = Scores::default();
         for (d, a) in docs.iter().zip(&analyzed) {
-            if EXAMPLE_IDS.contains(&d.id.as_str()) {
+            if example_ids.contains(&d.id) {
                 continue;
             }
             s.add(d.on_topic(), by_example.matches(a).is_some());

@@ -64,8 +64,12 @@ fn key_of(exact: &str, stem: &str) -> Option<String> {
 /// A topic's example profile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
-    /// Unit-length centroid of the examples' TF-IDF vectors.
-    centroid: HashMap<String, f64>,
+    /// Unit-length TF-IDF vectors: the centroid of all examples first, then
+    /// each example's own. An article is compared with each and the best
+    /// counts, so a topic whose examples differ (in language, or in which
+    /// conflict they report) is not blurred into one average that resembles
+    /// none of them.
+    vectors: Vec<HashMap<String, f64>>,
     idf: HashMap<String, f64>,
     /// IDF of a word the background never saw.
     unseen_idf: f64,
@@ -111,15 +115,18 @@ impl Profile {
         let unseen_idf = (n + 1.0).ln() + 1.0;
 
         let mut centroid: HashMap<String, f64> = HashMap::new();
+        let mut vectors = vec![HashMap::new()];
         for tc in &example_counts {
             let v = weigh(tc, &idf, unseen_idf);
             let norm = norm(v.values());
             if norm == 0.0 {
                 continue;
             }
-            for (k, w) in v {
-                *centroid.entry(k).or_default() += w / norm;
+            let unit: HashMap<String, f64> = v.into_iter().map(|(k, w)| (k, w / norm)).collect();
+            for (k, w) in &unit {
+                *centroid.entry(k.clone()).or_default() += w;
             }
+            vectors.push(unit);
         }
         let mut terms: Vec<(String, f64)> = centroid.into_iter().collect();
         terms.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -128,8 +135,9 @@ impl Profile {
         if norm == 0.0 {
             return Err(ProfileError::NoContent);
         }
+        vectors[0] = terms.into_iter().map(|(k, w)| (k, w / norm)).collect();
         Ok(Profile {
-            centroid: terms.into_iter().map(|(k, w)| (k, w / norm)).collect(),
+            vectors,
             idf,
             unseen_idf,
             examples: examples.len(),
@@ -141,23 +149,39 @@ impl Profile {
         self.examples
     }
 
-    /// Cosine similarity (0..=1) of a document to the profile.
+    /// Cosine similarity (0..=1) of a document to the profile: the best of
+    /// its similarities to the centroid and to each example.
     pub fn similarity(&self, doc: &TermCounts) -> f64 {
-        let mut dot = 0.0;
+        self.best(doc).1
+    }
+
+    /// The vector the document is closest to, and the similarity.
+    fn best(&self, doc: &TermCounts) -> (usize, f64) {
         let mut sq = 0.0;
+        let mut dots = vec![0.0; self.vectors.len()];
         for (key, &count) in &doc.counts {
             let w = weight(count, self.idf(key));
             sq += w * w;
-            if let Some(p) = self.centroid.get(key) {
-                dot += p * w;
+            for (dot, v) in dots.iter_mut().zip(&self.vectors) {
+                if let Some(p) = v.get(key) {
+                    *dot += p * w;
+                }
             }
         }
-        if sq == 0.0 { 0.0 } else { dot / sq.sqrt() }
+        if sq == 0.0 {
+            return (0, 0.0);
+        }
+        dots.iter()
+            .enumerate()
+            .map(|(i, d)| (i, d / sq.sqrt()))
+            .fold((0, 0.0), |best, x| if x.1 > best.1 { x } else { best })
     }
 
-    /// The words the document shares with the profile, strongest first,
-    /// with their share of the similarity.
+    /// The words the document shares with the profile vector it is closest
+    /// to, strongest first, with their share of the similarity.
     pub fn shared_terms(&self, doc: &TermCounts, limit: usize) -> Vec<(String, f64)> {
+        let (best, _) = self.best(doc);
+        let vector = &self.vectors[best];
         let sq: f64 = doc
             .counts
             .iter()
@@ -170,7 +194,7 @@ impl Profile {
             .counts
             .iter()
             .filter_map(|(k, &c)| {
-                let p = self.centroid.get(k)?;
+                let p = vector.get(k)?;
                 let form = doc.forms.get(k).cloned().unwrap_or_else(|| k.clone());
                 Some((form, p * weight(c, self.idf(k)) / sq.sqrt()))
             })
