@@ -231,7 +231,13 @@ impl AnalyzedDocument {
         let lead_end = text_tokens.last().map_or(0, |t| t.position + 1);
         text_tokens.extend(text::analyze_words(&words[cut..], lead_end));
         let lang = match doc.lang {
-            Some(l) if !l.trim().is_empty() => Some(l.trim().to_lowercase()),
+            // A declared language ("ru-RU", "KK") counts by its primary
+            // subtag, the form `lang:` compares with.
+            Some(l) if !l.trim().is_empty() => l
+                .trim()
+                .split(['-', '_'])
+                .next()
+                .map(str::to_ascii_lowercase),
             _ => {
                 // detect_language looks at the first couple of thousand
                 // characters only; title and lead decide.
@@ -332,6 +338,17 @@ mod tests {
         out.clear();
         d.text.prefix("переговор", &mut out);
         assert_eq!(out, [0, 4, 5]);
+    }
+
+    #[test]
+    fn a_declared_language_counts_by_its_primary_subtag() {
+        let d = AnalyzedDocument::new(&Document {
+            title: "",
+            text: "Текст.",
+            source: "",
+            lang: Some("ru-RU"),
+        });
+        assert_eq!(d.lang(), Some("ru"));
     }
 
     #[test]
