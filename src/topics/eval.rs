@@ -377,6 +377,37 @@ mod tests {
     }
 
     #[test]
+    fn a_field_scopes_a_whole_group_and_lang_takes_alternatives() {
+        assert!(matches(
+            "lang:(kk OR en) AND ceasefire",
+            "",
+            "The ceasefire held."
+        ));
+        assert!(!matches(
+            "lang:(kk OR ru) AND ceasefire",
+            "",
+            "The ceasefire held."
+        ));
+        assert!(matches("title:(перемирие OR мир)", "Мир и перемирие", ""));
+        assert!(!matches("title:(перемирие OR мир)", "", "Мир и перемирие"));
+    }
+
+    #[test]
+    fn a_query_of_only_exclusions_matches_articles_without_those_words() {
+        assert!(matches("NOT сериал*", "Перемирие", "Стороны договорились."));
+        assert!(!matches("NOT сериал*", "Сериал «Перемирие»", ""));
+    }
+
+    #[test]
+    fn lower_case_and_and_or_are_ordinary_words() {
+        // "or" is a word to find, not an operator: the list means any of
+        // the three words.
+        assert!(matches("war or peace", "", "Peace is near."));
+        let e = eval("war or peace", "", "War is near.");
+        assert_eq!(e.counted, [0]);
+    }
+
+    #[test]
     fn kazakh_prefixes_reach_agglutinated_forms() {
         assert!(matches(
             "келіссөз* бітімгершілік*",

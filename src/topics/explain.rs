@@ -143,12 +143,13 @@ fn span_text(doc: &AnalyzedDocument, field: Field, zone: Zone, start: u32, end: 
         (_, Zone::Title) => &doc.title,
         _ => &doc.text,
     };
-    let words: Vec<&str> = index
-        .tokens
+    // Tokens are in position order (analysis emits them so), so the span is
+    // found by binary search rather than a scan of the whole article.
+    let from = index.tokens.partition_point(|t| t.position < start);
+    let words: Vec<&str> = index.tokens[from..]
         .iter()
-        .filter(|t| {
-            t.position >= start && t.position <= end && t.kind != crate::text::TokenKind::Compound
-        })
+        .take_while(|t| t.position <= end)
+        .filter(|t| t.kind != crate::text::TokenKind::Compound)
         .map(|t| t.exact.as_str())
         .collect();
     words.join(" ")
