@@ -170,7 +170,8 @@ impl fmt::Display for Explanation {
             self.lang.as_deref().unwrap_or("unknown"),
         )?;
         if let Some(q) = &self.query {
-            writeln!(f, "query: {}", q.query)?;
+            let one_line: Vec<&str> = q.query.split_whitespace().collect();
+            writeln!(f, "query: {}", one_line.join(" "))?;
             let threshold = match q.min_score {
                 Some(m) if q.score >= m => format!(" (min_score {m}: reached)"),
                 Some(m) => format!(" (min_score {m}: NOT reached)"),
@@ -186,6 +187,7 @@ impl fmt::Display for Explanation {
                 },
                 q.score
             )?;
+            let mut missing = Vec::new();
             for t in &q.terms {
                 let weight = if t.weight == 1.0 {
                     String::new()
@@ -193,7 +195,7 @@ impl fmt::Display for Explanation {
                     format!(" ^{}", t.weight)
                 };
                 if t.zones.is_empty() {
-                    writeln!(f, "  - {}{weight}: not found (in {})", t.label, t.field)?;
+                    missing.push(format!("{}{weight}", t.label));
                     continue;
                 }
                 let zones: Vec<&str> = t.zones.iter().map(|z| z.name()).collect();
@@ -210,6 +212,9 @@ impl fmt::Display for Explanation {
                     zones.join(", "),
                     t.forms,
                 )?;
+            }
+            if !missing.is_empty() {
+                writeln!(f, "  not found: {}", missing.join(", "))?;
             }
         }
         if let Some(e) = &self.examples {

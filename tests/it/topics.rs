@@ -377,7 +377,10 @@ async fn explain_and_topics_test_report_on_the_archive_and_change_nothing() {
     ]);
     assert!(ok, "{err}");
     assert!(out.contains("does not match"), "{out}");
-    assert!(out.contains("ceasefire: not found"), "{out}");
+    assert!(
+        out.contains("not found: мирные переговоры, ceasefire"),
+        "{out}"
+    );
     assert!(out.contains("stored: not matched"), "{out}");
 
     // A dry run of an edited query: counts, what would change, samples.
