@@ -20,6 +20,7 @@ use crate::dedupe;
 use crate::fetch::Fetcher;
 use crate::model::ArticleId;
 use crate::publish::{self, AppState};
+use crate::reclassify;
 use crate::refresh::{self, Pipeline, RefreshReport};
 use crate::schedule;
 use crate::store::Store;
@@ -32,11 +33,29 @@ pub fn pipeline(config: &Config) -> anyhow::Result<Pipeline> {
         .sync_sources(&config.sources)
         .with_context(|| format!("cannot register sources in {}", config.store.path.display()))?;
     let fetcher = Fetcher::new(&config.fetch)?;
+    // Topics changed since the archive was classified (or were added or
+    // removed) are re-run over the archive before anything new arrives, so
+    // the feeds reflect the current config. Unchanged topics cost nothing.
+    let topics = reclassify::prepare_topics(&store, &config.topics)
+        .context("cannot build the topics' example profiles")?;
+    let started = std::time::Instant::now();
+    let report = reclassify::reclassify_changed(&store, &topics, Utc::now())
+        .context("cannot re-classify the archive")?;
+    if !report.topics.is_empty() || report.removed > 0 {
+        tracing::info!(
+            topics = ?report.topics,
+            articles = report.articles,
+            matches = report.matches,
+            removed = report.removed,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "topics re-classified over the archive"
+        );
+    }
     let stories = Arc::new(stories(&store, &config.dedupe)?);
     Ok(Pipeline {
         fetcher,
         store,
-        topics: Arc::new(config.topics.clone()),
+        topics: Arc::new(topics),
         stories,
     })
 }

@@ -7,3 +7,4 @@ mod cli;
 mod config_files;
 mod pipeline;
 mod stories;
+mod topics;
