@@ -43,27 +43,85 @@ const FORUM_REPRINT: &str = "EU to lend €600 million for green energy in Kazak
 const HTML: &str = "text/html; charset=utf-8";
 const RSS: &str = "application/rss+xml";
 
-/// The three outlets; Kazinform's feed is `kazinform` (before or after it
-/// reprints). The Kazpravda page must be fetched exactly once although its
-/// feed lists it twice.
-async fn outlets(kazinform: &str) -> TestApp {
+/// A fixture with `{{BASE}}` and the `{{AGO <n>h RFC2822|RFC3339}}` date
+/// placeholders filled in relative to now, so the stories are always
+/// inside the dedupe window.
+fn dated_fixture(name: &str, base: &str) -> String {
+    let mut text = fixture(name, base);
+    let now = chrono::Utc::now();
+    while let Some(start) = text.find("{{AGO ") {
+        let end = start + text[start..].find("}}").expect("a closed placeholder") + 2;
+        let (hours, format) = text[start + 6..end - 2]
+            .split_once("h ")
+            .expect("{{AGO <n>h FORMAT}}");
+        let when = now - chrono::TimeDelta::hours(hours.parse().expect("hours"));
+        let value = match format {
+            "RFC2822" => when.to_rfc2822(),
+            "RFC3339" => when.to_rfc3339(),
+            other => panic!("unknown date format {other}"),
+        };
+        text.replace_range(start..end, &value);
+    }
+    text
+}
+
+fn feed_response(file: &str, base: &str, content_type: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("content-type", content_type)
+        .set_body_string(dated_fixture(file, base))
+}
+
+/// Which Kazinform feed the origin serves.
+enum Kazinform {
+    /// Only its own report.
+    Before,
+    /// Its own report and the two reprints.
+    After,
+    /// `Before` on the first request, `After` from then on.
+    BeforeThenAfter,
+}
+
+/// The three outlets on the app's origin. The Kazpravda page must be
+/// fetched exactly once although its feed lists it twice.
+async fn outlets(kazinform: Kazinform) -> TestApp {
     let app = TestApp::spawn(OUTLETS).await;
     let o = &app.origin;
-    serve_fixture(o, "/kazpravda.rss", "reprints/kazpravda.rss", RSS).await;
-    serve_fixture(o, "/kazinform.rss", kazinform, RSS).await;
-    serve_fixture(
-        o,
-        "/astana.atom",
-        "reprints/astana.atom",
-        "application/atom+xml",
-    )
-    .await;
+    let base = o.uri();
+    let feed = |route: &'static str| Mock::given(method("GET")).and(path(route));
+    feed("/kazpravda.rss")
+        .respond_with(feed_response("reprints/kazpravda.rss", &base, RSS))
+        .mount(o)
+        .await;
+    feed("/astana.atom")
+        .respond_with(feed_response(
+            "reprints/astana.atom",
+            &base,
+            "application/atom+xml",
+        ))
+        .mount(o)
+        .await;
+    let (before, after) = (
+        feed_response("reprints/kazinform-1.rss", &base, RSS),
+        feed_response("reprints/kazinform-2.rss", &base, RSS),
+    );
+    match kazinform {
+        Kazinform::Before => feed("/kazinform.rss").respond_with(before).mount(o).await,
+        Kazinform::After => feed("/kazinform.rss").respond_with(after).mount(o).await,
+        Kazinform::BeforeThenAfter => {
+            feed("/kazinform.rss")
+                .respond_with(before)
+                .up_to_n_times(1)
+                .mount(o)
+                .await;
+            feed("/kazinform.rss").respond_with(after).mount(o).await;
+        }
+    }
     Mock::given(method("GET"))
         .and(path("/reprints/kp-summit.html"))
         .respond_with(
             ResponseTemplate::new(200)
                 .insert_header("content-type", HTML)
-                .set_body_string(fixture("reprints/kp-summit.html", &o.uri())),
+                .set_body_string(fixture("reprints/kp-summit.html", &base)),
         )
         .expect(1)
         .mount(o)
@@ -78,6 +136,18 @@ async fn outlets(kazinform: &str) -> TestApp {
         .await;
     }
     app
+}
+
+/// The story of each stored article, by entry key.
+fn stories_by_entry(app: &TestApp) -> HashMap<String, i64> {
+    let db = app.db();
+    let mut stmt = db
+        .prepare("SELECT entry_key, story_id FROM articles")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
 }
 
 async fn get(addr: std::net::SocketAddr, route: &str) -> bytes::Bytes {
@@ -125,7 +195,7 @@ async fn json_items(
 #[tokio::test]
 async fn a_topic_feed_from_outlets_that_reprint_each_other_shows_each_story_once_with_its_reprints()
 {
-    let app = outlets("reprints/kazinform-2.rss").await;
+    let app = outlets(Kazinform::After).await;
     app.fetch_pass().await;
     let addr = app.serve().await;
     let origin = app.origin.uri();
@@ -201,7 +271,7 @@ async fn a_topic_feed_from_outlets_that_reprint_each_other_shows_each_story_once
 
 #[tokio::test]
 async fn the_same_page_listed_twice_with_different_guids_is_one_article_fetched_once() {
-    let app = outlets("reprints/kazinform-1.rss").await;
+    let app = outlets(Kazinform::Before).await;
     app.fetch_pass().await;
     let db = app.db();
     let rows: Vec<(String, Option<i64>, i64)> = db
@@ -236,43 +306,7 @@ async fn the_same_page_listed_twice_with_different_guids_is_one_article_fetched_
 
 #[tokio::test]
 async fn a_story_that_gains_a_reprint_later_keeps_its_id() {
-    let app = TestApp::spawn(OUTLETS).await;
-    let o = &app.origin;
-    // Kazinform's feed: before the reprints on the first poll, after them
-    // on the next.
-    Mock::given(method("GET"))
-        .and(path("/kazinform.rss"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("content-type", RSS)
-                .set_body_string(fixture("reprints/kazinform-1.rss", &o.uri())),
-        )
-        .up_to_n_times(1)
-        .mount(o)
-        .await;
-    serve_fixture(o, "/kazinform.rss", "reprints/kazinform-2.rss", RSS).await;
-    serve_fixture(o, "/kazpravda.rss", "reprints/kazpravda.rss", RSS).await;
-    serve_fixture(
-        o,
-        "/astana.atom",
-        "reprints/astana.atom",
-        "application/atom+xml",
-    )
-    .await;
-    for page in [
-        "kp-summit.html",
-        "kz-summit.html",
-        "kz-customs.html",
-        "kz-forum-en.html",
-    ] {
-        serve_fixture(
-            o,
-            &format!("/reprints/{page}"),
-            &format!("reprints/{page}"),
-            HTML,
-        )
-        .await;
-    }
+    let app = outlets(Kazinform::BeforeThenAfter).await;
     let addr = app.serve().await;
 
     app.fetch_pass().await;
@@ -288,4 +322,28 @@ async fn a_story_that_gains_a_reprint_later_keeps_its_id() {
     }
     assert_eq!(after[SUMMIT].1.len(), 1);
     assert_eq!(after[FORUM].1.len(), 1);
+}
+
+#[tokio::test]
+async fn reprints_fetched_after_a_restart_join_their_stories_through_the_rebuilt_index() {
+    let app = outlets(Kazinform::BeforeThenAfter).await;
+    app.fetch_pass().await;
+
+    // A restart: a new pipeline on the same database rebuilds the
+    // near-duplicate index from the stored fingerprints (the hidden copy of
+    // the Kazpravda page is not indexed).
+    let restarted = feedsieve::daemon::pipeline(&app.config).unwrap();
+    assert_eq!(restarted.stories.lock().len(), 3);
+    feedsieve::daemon::fetch_all(&restarted, &app.config).await;
+
+    let story = stories_by_entry(&app);
+    assert_eq!(
+        story["id:kz-502"], story["id:kp-9001"],
+        "the Russian reprint"
+    );
+    assert_eq!(
+        story["id:kz-503"], story["id:urn:uuid:6f1f6c0e-forum-1"],
+        "the English reprint"
+    );
+    assert_ne!(story["id:kz-501"], story["id:kp-9001"], "the other report");
 }
