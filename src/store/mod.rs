@@ -13,6 +13,7 @@
 mod articles;
 mod migrate;
 mod sources;
+mod stories;
 mod topics;
 
 use std::path::{Path, PathBuf};
