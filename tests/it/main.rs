@@ -6,3 +6,5 @@ mod support;
 mod cli;
 mod config_files;
 mod pipeline;
+mod stories;
+mod topics;
