@@ -30,6 +30,11 @@ pub struct Spec {
     pub feeds: usize,
     pub items: usize,
     pub reprint_share: f64,
+    /// The farm's "now" (Unix seconds): items are dated in the hours before
+    /// it. Taken from the clock when a run starts, because feedsieve judges
+    /// dates against its own clock (a story window of days, pruning of old
+    /// fingerprints); a farm dated in the past would not be news to it.
+    pub epoch: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,11 +98,6 @@ impl Outlet {
 /// whole of 127.0.0.0/8 is loopback on Linux.
 pub fn host_ip(k: usize) -> std::net::Ipv4Addr {
     std::net::Ipv4Addr::new(127, 1, (k / 250) as u8, (k % 250 + 1) as u8)
-}
-
-/// The reference time of the farm: items are dated before it.
-pub fn epoch() -> DateTime<Utc> {
-    DateTime::from_timestamp(1_740_990_000, 0).unwrap_or_default()
 }
 
 /// An item as its feed lists it.
@@ -165,6 +165,10 @@ impl Farm {
         Farm { spec, outlets }
     }
 
+    pub fn epoch(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp(self.spec.epoch, 0).unwrap_or_default()
+    }
+
     pub fn total_items(&self) -> usize {
         self.spec.feeds * self.spec.items
     }
@@ -221,7 +225,7 @@ impl Farm {
             });
         }
         let teaser = teaser(&paragraphs[0]);
-        let published = epoch()
+        let published = self.epoch()
             - Duration::minutes((j * 47 + o.index % 45) as i64)
             - Duration::seconds(rng.below(60) as i64);
         let author = match lang {
@@ -285,8 +289,8 @@ impl Farm {
             Charset::Cp1251Declared | Charset::Cp1251InDocument => "windows-1251",
         };
         let xml = match o.format {
-            Format::Rss => rss(o, &items, declared),
-            Format::Atom => atom(o, &items, declared),
+            Format::Rss => rss(o, &items, declared, self.epoch()),
+            Format::Atom => atom(o, &items, declared, self.epoch()),
         };
         encode(&xml, o.charset)
     }
@@ -352,7 +356,7 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-fn rss(o: &Outlet, items: &[Item], charset: &str) -> String {
+fn rss(o: &Outlet, items: &[Item], charset: &str, epoch: DateTime<Utc>) -> String {
     let mut x = String::new();
     let _ = write!(
         x,
@@ -371,7 +375,7 @@ fn rss(o: &Outlet, items: &[Item], charset: &str) -> String {
             Lang::En => "News from Kazakhstan and Central Asia",
         },
         o.lang.code(),
-        epoch().to_rfc2822(),
+        epoch.to_rfc2822(),
     );
     for it in items {
         let _ = write!(
@@ -393,7 +397,7 @@ fn rss(o: &Outlet, items: &[Item], charset: &str) -> String {
     x
 }
 
-fn atom(o: &Outlet, items: &[Item], charset: &str) -> String {
+fn atom(o: &Outlet, items: &[Item], charset: &str, epoch: DateTime<Utc>) -> String {
     let mut x = String::new();
     let _ = write!(
         x,
@@ -404,7 +408,7 @@ fn atom(o: &Outlet, items: &[Item], charset: &str) -> String {
         o.lang.code(),
         o.name,
         o.name,
-        epoch().to_rfc3339(),
+        epoch.to_rfc3339(),
         o.host,
         o.feed_url(),
     );

@@ -89,6 +89,10 @@ struct FarmArgs {
     /// Share of items that are reprints of a story another outlet carries.
     #[arg(long, default_value_t = 0.15)]
     reprints: f64,
+    /// The farm's "now" in Unix seconds (items are dated before it); the
+    /// clock's current minute by default.
+    #[arg(long)]
+    epoch: Option<i64>,
 }
 
 impl FarmArgs {
@@ -98,6 +102,9 @@ impl FarmArgs {
             feeds: self.feeds,
             items: self.items,
             reprint_share: self.reprints,
+            epoch: self
+                .epoch
+                .unwrap_or_else(|| chrono::Utc::now().timestamp() / 60 * 60),
         }
     }
 }
@@ -248,7 +255,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     );
 
     if phases.contains(&"floors") {
-        let r = phase_floors(&args, farm.port, &out).await?;
+        let r = phase_floors(&args, spec.epoch, farm.port, &out).await?;
         results.insert("floors".into(), r);
     }
     // feedsieve and Python alternate, so that both see the same share of
@@ -461,7 +468,12 @@ fn print_usage(label: &str, u: &Usage, articles: f64) {
     );
 }
 
-async fn phase_floors(args: &RunArgs, port: u16, out: &Path) -> anyhow::Result<Value> {
+async fn phase_floors(
+    args: &RunArgs,
+    spec_epoch: i64,
+    port: u16,
+    out: &Path,
+) -> anyhow::Result<Value> {
     let dir = phase_dir(out, "floors")?;
     let f = &args.farm;
     let mut cmd = Command::new(std::env::current_exe()?);
@@ -475,6 +487,8 @@ async fn phase_floors(args: &RunArgs, port: u16, out: &Path) -> anyhow::Result<V
         &f.seed.to_string(),
         "--reprints",
         &f.reprints.to_string(),
+        "--epoch",
+        &spec_epoch.to_string(),
         "--port",
         &port.to_string(),
     ]);
@@ -749,6 +763,7 @@ async fn phase_cycle(args: &RunArgs, bin: &Path, out: &Path) -> anyhow::Result<V
         feeds: args.cycle_feeds,
         items: args.cycle_items,
         reprint_share: args.farm.reprints,
+        epoch: args.farm.spec().epoch,
     };
     let t = Instant::now();
     let farm = server::start(spec.clone()).await?;

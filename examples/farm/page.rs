@@ -379,7 +379,12 @@ pub fn render(farm: &Farm, o: &Outlet, j: usize, a: &Article) -> String {
              alt=\"\" width=\"240\" height=\"135\"></a><a class=\"related-title\" href=\"{path}\">{}</a>\
              <p class=\"related-teaser\">{}</p></div>",
             esc(&farm.headline(o, 3000 + n)),
-            esc(&text::sentence(&mut trng, o.lang, None)),
+            esc(&text::sentence(
+                &mut trng,
+                o.lang,
+                None,
+                &text::Cast::new(&mut Rng::new(farm.spec.seed, &[7, k as u64]), o.lang)
+            )),
             path = o.page_path(n),
         );
     }

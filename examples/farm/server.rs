@@ -203,7 +203,12 @@ async fn answer(State(s): State<Arc<Served>>, req: Request) -> Response {
         let body = s.feed_bytes(outlet);
         s.counters.feeds_ok.fetch_add(1, Relaxed);
         s.counters.bytes.fetch_add(body.len() as u64, Relaxed);
-        return respond(body, content_type(kind, o.charset), Some(etag));
+        let modified = s
+            .farm
+            .epoch()
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
+        return respond(body, content_type(kind, o.charset), Some((etag, modified)));
     }
     let item = rest
         .strip_prefix("news/")
@@ -229,18 +234,18 @@ fn content_type(kind: &str, charset: Charset) -> String {
     }
 }
 
-fn respond(body: Bytes, content_type: String, etag: Option<String>) -> Response {
+fn respond(body: Bytes, content_type: String, validators: Option<(String, String)>) -> Response {
     let mut r = Response::new(Body::from(body));
     let h = r.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&content_type) {
         h.insert(header::CONTENT_TYPE, v);
     }
-    if let Some(v) = etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
-        h.insert(header::ETAG, v);
-        h.insert(
-            header::LAST_MODIFIED,
-            HeaderValue::from_static("Mon, 03 Mar 2025 08:20:00 GMT"),
-        );
+    if let Some((etag, modified)) = validators {
+        for (name, value) in [(header::ETAG, etag), (header::LAST_MODIFIED, modified)] {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                h.insert(name, v);
+            }
+        }
     }
     r
 }

@@ -260,97 +260,185 @@ pub const TOPICS: &[TopicDef] = &[
     },
 ];
 
-const RU_SUBJECTS: &[&str] = &[
-    "Представители министерства",
-    "Депутаты сената",
-    "Эксперты Евразийского банка развития",
-    "Власти Астаны",
-    "Участники форума",
-    "Члены правительства",
-    "Аналитики Halyk Finance",
-    "Сотрудники акимата",
-    "Делегации Казахстана и Узбекистана",
-    "Министры стран Центральной Азии",
-    "Руководители крупных компаний",
-    "Жители Алматинской области",
-    "Представители общественных организаций",
-    "Члены рабочей группы",
-];
-const RU_VERBS: &[&str] = &[
-    "обсудили",
-    "рассмотрели",
-    "одобрили",
-    "представили",
-    "раскритиковали",
-    "поддержали",
-    "подробно изучили",
-    "анонсировали",
-    "предложили пересмотреть",
-    "вновь подняли вопрос про",
-];
-const RU_OBJECTS: &[&str] = &[
-    "новую программу развития региона",
-    "план мероприятий на ближайшие три года",
-    "итоги работы за первое полугодие",
-    "проект меморандума о сотрудничестве",
-    "меры поддержки малого и среднего бизнеса",
-    "порядок выдачи разрешений",
-    "ход исполнения поручений главы государства",
-    "предложения по упрощению процедур",
-];
-const RU_CIRCUMSTANCES: &[&str] = &[
-    "в Астане",
-    "в ходе рабочей встречи",
-    "на заседании правительства",
-    "в среду",
-    "на прошлой неделе",
-    "в рамках официального визита",
-    "в Ташкенте",
-    "в Бишкеке",
-    "на полях международного форума",
-    "в режиме видеоконференции",
-    "в Шымкенте",
-    "в Караганде",
-];
-const RU_QUOTES: &[&str] = &[
-    "Мы рассчитываем завершить работу до конца года",
-    "Это важный шаг для всего региона",
-    "Решение принято с учётом мнения жителей",
-    "Нам предстоит большая работа, но сроки реальные",
-    "Мы видим устойчивый интерес со стороны партнёров",
-    "Все обязательства будут выполнены в полном объёме",
-];
-const RU_SAID: &[&str] = &["заявил", "отметил", "подчеркнул", "сообщил", "добавил"];
-const RU_PERSONS: &[&str] = &[
-    "министр национальной экономики",
-    "аким города",
-    "председатель правления компании",
+// Word pools. Sentences are drawn slot by slot from pools of a hundred or
+// so words each, so that two unrelated stories share few word triples
+// (what near-duplicate detection compares), as real unrelated stories do;
+// a reprint shares nearly all of them. No pool contains a word any topic
+// query matches: only the topic phrases above make a story topical.
+
+const RU_SUBJ: &str = "правительство министерство акимат ведомство комиссия агентство совет \
+    депутаты эксперты аналитики жители предприниматели специалисты чиновники представители \
+    участники руководство администрация прокуратура управление корпорация холдинг ассоциация \
+    палата делегация сенат рынок отрасль промышленность торговля производство потребление \
+    программа стратегия концепция инициатива постановление соглашение договор меморандум \
+    контракт тендер конкурс кодекс регулятор оператор подрядчик застройщик инспекция \
+    омбудсмен профсоюз кооператив консорциум инвесторы экспортёры импортёры банки страховщики \
+    перевозчики поставщики производители арендаторы собственники волонтёры активисты";
+const RU_OBJ: &str = "программу стратегию концепцию инициативу проект план указ решение \
+    соглашение договор меморандум контракт налог тариф субсидию кредит грант отчёт доклад \
+    прогноз итоги показатели данные меры условия требования правила нормы стандарты сроки \
+    объёмы расходы доходы поступления платежи выплаты льготы квоты лицензии разрешения \
+    нарушения проверки жалобы обращения заявки предложения поправки изменения механизмы \
+    маршруты мощности площадки объекты склады терминалы комплексы кварталы парки рейтинги \
+    реестры тендеры аукционы торги цены ставки пошлины штрафы компенсации пособия гарантии";
+const RU_GEN: &str = "развития сотрудничества производства потребления экспорта импорта \
+    предприятий компаний граждан населения регионов областей районов городов сёл \
+    инфраструктуры мостов заводов фабрик рынков услуг товаров цен тарифов налогов пошлин \
+    кредитов субсидий грантов программ проектов реформ решений соглашений договоров \
+    контрактов мощностей ресурсов кадров работников предпринимателей семей детей пенсионеров \
+    застройщиков арендаторов потребителей поставщиков перевозчиков экспортёров банков \
+    страховщиков операторов подрядчиков отрасли промышленности торговли строительства \
+    жилья коммунальных служб туризма культуры спорта экологии лесов пастбищ рыболовства \
+    горнодобычи металлургии химии машиностроения связи почты таможни";
+const RU_ADJ: &str = "новый новую новые национальный национальной национальные \
+    государственный государственной государственных региональный региональных местных \
+    местные международный международного международные крупный крупных малого среднего \
+    частного частные совместный совместного долгосрочный долгосрочной дополнительные \
+    дополнительных ключевые ключевых основные основных отдельных текущий текущего будущего \
+    прошлого ближайшие ближайших экономический экономической социальный социальной \
+    финансовый финансовой промышленный промышленной коммунальный коммунальных жилищный \
+    жилищной туристический туристической экологический экологической антимонопольный \
+    таможенный таможенной налоговый налоговой сельский сельских городской городских \
+    областной областного республиканский республиканского приграничный приграничных \
+    специальный специальной пилотный пилотного масштабный масштабной";
+const RU_VERB: &str = "обсудили рассмотрели одобрили представили раскритиковали поддержали \
+    подписали анонсировали предложили изучили утвердили согласовали запустили завершили \
+    начали продолжили приостановили отменили перенесли увеличили сократили снизили повысили \
+    выделили направили получили передали проверили выявили зафиксировали объявили \
+    пересмотрели обновили расширили упростили ужесточили продлили оспорили опубликовали";
+const RU_VERB_SG: &str = "обсудил рассмотрел одобрил представил подписал предложил \
+    утвердил запустил завершил начал продолжил выделил направил получил проверил выявил \
+    объявил раскритиковал поддержал пересмотрел продлил опубликовал";
+const RU_VERB_PRES: &str = "планирует рассчитывает продолжает готовит рассматривает \
+    обсуждает изучает поддерживает развивает расширяет пересматривает финансирует";
+const RU_PREP: &str = "в_рамках в_ходе за_счёт по_итогам после до для при на_фоне в_пользу";
+const RU_METRIC: &str = "объём число доля стоимость количество выручка прибыль \
+    задолженность оборот выпуск";
+const RU_CHANGE: &str = "вырос снизился увеличился сократился";
+const RU_PERIOD: &str = "по_сравнению_с_прошлым_годом за_январь–март в_годовом_выражении \
+    за_последние_полгода за_первый_квартал за_девять_месяцев";
+const RU_SAID: &str = "заявил отметил подчеркнул сообщил добавил уточнил пояснил";
+const RU_ROLE: &[&str] = &[
+    "министр",
+    "вице-министр",
+    "аким",
+    "заместитель акима",
     "депутат сената",
-    "представитель пресс-службы ведомства",
-    "эксперт Института мировой экономики и политики",
-    "вице-министр иностранных дел",
+    "председатель правления",
+    "директор департамента",
+    "руководитель управления",
+    "эксперт",
+    "аналитик",
+    "представитель пресс-службы",
+    "советник",
 ];
-const RU_METRICS: &[&str] = &[
-    "объём производства",
-    "число обращений граждан",
-    "средняя заработная плата",
-    "товарооборот между странами",
-    "количество туристов",
-    "объём кредитования",
+const RU_ORG: &str = "Бюро_национальной_статистики Национального_банка \
+    министерства_финансов отраслевой_ассоциации агентства_по_регулированию \
+    Счётного_комитета";
+const RU_NAME_A: &str = "Нур Бек Сейт Ахмет Жан Ер Кай Сер Тим Мух Аль Бау Ас Дос Ибр \
+    Кур Сад Тал Ораз Иса Жак Ержан Сулей Ас Мам Дау Шай";
+const RU_NAME_B: &str = "таев баев ханов галиев муханов енов ов ин ко беков жанов \
+    шев ишев сеитов ахметов";
+const RU_PLACE_A: &str = "Жана Ак Кара Сары Кок Талды Шар Есиль Актас Бес Кызыл Тас \
+    Коль Жел Ай Сары Алтын Кен";
+const RU_PLACE_B: &str = "арка су коль тобе кент озек булак агаш жар кудук тау сай";
+
+const EN_SUBJ: &str = "government ministry administration agency commission council \
+    committee regulator operator contractor developer inspectorate ombudsman union \
+    cooperative consortium association chamber delegation senate market sector industry \
+    programme strategy initiative resolution agreement treaty memorandum contract tender \
+    code court prosecutor bank insurer carrier supplier producer exporter importer \
+    landlord tenant volunteer campaign coalition alliance fund authority watchdog";
+const EN_OBJ: &str = "programme strategy concept initiative plan decree decision \
+    agreement contract tax tariff subsidy loan grant report forecast results indicators \
+    data measures conditions requirements rules norms standards deadlines volumes \
+    expenses revenues payments benefits quotas licences permits violations inspections \
+    complaints requests applications proposals amendments changes mechanisms routes \
+    capacities sites facilities warehouses terminals complexes districts parks ratings \
+    registers auctions prices rates duties fines compensation allowances guarantees";
+const EN_GEN: &str = "development cooperation production consumption exports imports \
+    enterprises companies citizens residents regions provinces districts cities villages \
+    infrastructure bridges plants factories markets services goods prices tariffs taxes \
+    duties loans subsidies grants programmes projects reforms decisions agreements \
+    contracts capacity resources staff workers entrepreneurs families children pensioners \
+    developers tenants consumers suppliers carriers exporters banks insurers operators \
+    contractors industry trade construction housing utilities tourism culture sport \
+    ecology forests pastures fisheries mining metallurgy chemicals engineering \
+    telecommunications post customs";
+const EN_ADJ: &str = "new national state regional local international major small \
+    medium private joint long-term additional key main separate current future previous \
+    economic social financial industrial municipal housing tourist environmental \
+    antitrust customs tax rural urban provincial republican cross-border special pilot \
+    large-scale revised annual quarterly mandatory voluntary temporary permanent public";
+const EN_VERB: &str = "discussed reviewed approved presented criticised backed signed \
+    announced proposed studied adopted agreed launched completed started continued \
+    suspended cancelled postponed increased reduced lowered raised allocated sent \
+    received transferred inspected identified recorded published revised updated \
+    expanded simplified tightened extended challenged";
+const EN_VERB_BASE: &str = "discuss review approve present support sign announce propose \
+    study adopt launch complete continue suspend increase reduce allocate expand \
+    simplify extend revise publish";
+const EN_PREP: &str = "in at near for after before across around";
+const EN_METRIC: &str = "The_volume The_number The_share The_cost The_output Revenue \
+    Profit Debt Turnover";
+const EN_CHANGE: &str = "rose fell increased declined";
+const EN_PERIOD: &str = "compared_with_last_year in_January–March year_on_year \
+    over_the_past_six_months in_the_first_quarter in_nine_months";
+const EN_SAID: &str = "said noted stressed told_reporters added explained";
+const EN_ROLE: &[&str] = &[
+    "minister",
+    "deputy minister",
+    "mayor",
+    "deputy mayor",
+    "senator",
+    "chief executive",
+    "department director",
+    "head of the office",
+    "expert",
+    "analyst",
+    "spokesperson",
+    "adviser",
 ];
-const RU_CHANGES: &[&str] = &["вырос", "снизился", "увеличился", "сократился"];
-const RU_PERIODS: &[&str] = &[
-    "по сравнению с прошлым годом",
-    "за январь–март",
-    "в годовом выражении",
-    "за последние полгода",
-];
-const RU_ORGS: &[&str] = &[
-    "Бюро национальной статистики",
-    "Национального банка",
-    "министерства финансов",
-    "отраслевой ассоциации",
-];
+const EN_ORG: &str = "the_Bureau_of_National_Statistics the_National_Bank \
+    the_finance_ministry the_industry_association the_regulatory_agency \
+    the_Supreme_Audit_Chamber";
+const EN_NAME_A: &str = "Nur Bek Seit Akhmet Zhan Yer Kai Ser Tim Mukh Al Bau As Dos Ibr \
+    Kur Sad Tal Oraz Isa Zhak Yerzhan Suley Mam Dau Shai";
+const EN_NAME_B: &str = "tayev bayev khanov galiyev mukhanov enov ov in ko bekov zhanov \
+    shev ishev seitov akhmetov";
+const EN_PLACE_A: &str = "Zhana Ak Kara Sary Kok Taldy Shar Esil Aktas Bes Kyzyl Tas Kol \
+    Zhel Ai Altyn Ken";
+const EN_PLACE_B: &str = "arka su kol tobe kent ozek bulak agash zhar kuduk tau sai";
+
+/// A pool, split once.
+struct Pool(std::sync::LazyLock<Vec<&'static str>>);
+
+macro_rules! pools {
+    ($($name:ident = $src:ident;)*) => {
+        $(static $name: Pool = Pool(std::sync::LazyLock::new(|| $src.split_whitespace().collect()));)*
+    };
+}
+pools! {
+    P_RU_SUBJ = RU_SUBJ; P_RU_OBJ = RU_OBJ; P_RU_GEN = RU_GEN; P_RU_ADJ = RU_ADJ;
+    P_RU_VERB = RU_VERB; P_RU_VERB_SG = RU_VERB_SG; P_RU_VERB_PRES = RU_VERB_PRES;
+    P_RU_PREP = RU_PREP; P_RU_METRIC = RU_METRIC; P_RU_CHANGE = RU_CHANGE;
+    P_RU_PERIOD = RU_PERIOD; P_RU_SAID = RU_SAID; P_RU_ORG = RU_ORG;
+    P_RU_NAME_A = RU_NAME_A; P_RU_NAME_B = RU_NAME_B; P_RU_PLACE_A = RU_PLACE_A;
+    P_RU_PLACE_B = RU_PLACE_B;
+    P_EN_SUBJ = EN_SUBJ; P_EN_OBJ = EN_OBJ; P_EN_GEN = EN_GEN; P_EN_ADJ = EN_ADJ;
+    P_EN_VERB = EN_VERB; P_EN_VERB_BASE = EN_VERB_BASE; P_EN_PREP = EN_PREP;
+    P_EN_METRIC = EN_METRIC; P_EN_CHANGE = EN_CHANGE; P_EN_PERIOD = EN_PERIOD;
+    P_EN_SAID = EN_SAID; P_EN_ORG = EN_ORG; P_EN_NAME_A = EN_NAME_A; P_EN_NAME_B = EN_NAME_B;
+    P_EN_PLACE_A = EN_PLACE_A; P_EN_PLACE_B = EN_PLACE_B;
+}
+
+impl Pool {
+    /// A random word; `_` in pool entries stands for a space.
+    fn any(&self, rng: &mut Rng) -> String {
+        self.0[rng.below(self.0.len())].replace('_', " ")
+    }
+}
+
 const RU_HEAD_GENERIC: &[&str] = &[
     "Заседание правительства",
     "Новый закон",
@@ -358,96 +446,8 @@ const RU_HEAD_GENERIC: &[&str] = &[
     "Визит делегации",
     "Форум в Астане",
     "Проверка прокуратуры",
-];
-
-const EN_SUBJECTS: &[&str] = &[
-    "Officials from the ministry",
-    "Members of the Senate",
-    "Analysts at the Eurasian Development Bank",
-    "The Astana city administration",
-    "Participants of the forum",
-    "The government",
-    "Economists at Halyk Finance",
-    "Delegations from Kazakhstan and Uzbekistan",
-    "Foreign ministers of Central Asian states",
-    "Executives of major companies",
-    "Residents of the Almaty region",
-    "Members of the working group",
-];
-const EN_VERBS: &[&str] = &[
-    "discussed",
-    "reviewed",
-    "approved",
-    "presented",
-    "criticised",
-    "backed",
-    "studied in detail",
-    "announced",
-    "proposed to revise",
-    "raised again the question of",
-];
-const EN_OBJECTS: &[&str] = &[
-    "a new regional development programme",
-    "an action plan for the next three years",
-    "the results of the first half of the year",
-    "a draft memorandum of cooperation",
-    "support measures for small and medium businesses",
-    "the procedure for issuing permits",
-    "progress on the president's instructions",
-    "proposals to simplify procedures",
-];
-const EN_CIRCUMSTANCES: &[&str] = &[
-    "in Astana",
-    "during a working meeting",
-    "at a cabinet meeting",
-    "on Wednesday",
-    "last week",
-    "during an official visit",
-    "in Tashkent",
-    "in Bishkek",
-    "on the sidelines of an international forum",
-    "by video link",
-    "in Shymkent",
-    "in Karaganda",
-];
-const EN_QUOTES: &[&str] = &[
-    "We expect to finish the work by the end of the year",
-    "This is an important step for the whole region",
-    "The decision takes the views of residents into account",
-    "There is a lot of work ahead, but the deadlines are realistic",
-    "We see steady interest from our partners",
-    "All commitments will be met in full",
-];
-const EN_SAID: &[&str] = &["said", "noted", "stressed", "told reporters", "added"];
-const EN_PERSONS: &[&str] = &[
-    "the minister of national economy",
-    "the city's mayor",
-    "the company's chief executive",
-    "a member of the Senate",
-    "a spokesperson for the ministry",
-    "an analyst at the Institute of World Economics and Politics",
-    "the deputy foreign minister",
-];
-const EN_METRICS: &[&str] = &[
-    "Industrial output",
-    "The number of citizen requests",
-    "The average wage",
-    "Trade between the two countries",
-    "The number of tourists",
-    "Bank lending",
-];
-const EN_CHANGES: &[&str] = &["rose", "fell", "increased", "declined"];
-const EN_PERIODS: &[&str] = &[
-    "compared with last year",
-    "in January–March",
-    "year on year",
-    "over the past six months",
-];
-const EN_ORGS: &[&str] = &[
-    "the Bureau of National Statistics",
-    "the National Bank",
-    "the finance ministry",
-    "the industry association",
+    "Жилищная программа",
+    "Таможенные правила",
 ];
 const EN_HEAD_GENERIC: &[&str] = &[
     "Cabinet meeting",
@@ -456,6 +456,8 @@ const EN_HEAD_GENERIC: &[&str] = &[
     "Delegation visit",
     "Forum in Astana",
     "Prosecutors' inspection",
+    "Housing programme",
+    "Customs rules",
 ];
 
 const RU_COMMENTS: &[&str] = &[
@@ -507,130 +509,243 @@ pub fn story_topic(rng: &mut Rng) -> Option<usize> {
     }
 }
 
+/// The people, places and company a story is about: names that recur in
+/// its sentences and make its word triples its own.
+pub struct Cast {
+    people: Vec<(String, &'static str)>,
+    places: Vec<String>,
+    company: String,
+}
+
+impl Cast {
+    pub fn new(rng: &mut Rng, lang: Lang) -> Cast {
+        let (na, nb, pa, pb, roles) = match lang {
+            Lang::Ru => (
+                &P_RU_NAME_A,
+                &P_RU_NAME_B,
+                &P_RU_PLACE_A,
+                &P_RU_PLACE_B,
+                RU_ROLE,
+            ),
+            Lang::En => (
+                &P_EN_NAME_A,
+                &P_EN_NAME_B,
+                &P_EN_PLACE_A,
+                &P_EN_PLACE_B,
+                EN_ROLE,
+            ),
+        };
+        let people = (0..3)
+            .map(|_| (format!("{}{}", na.any(rng), nb.any(rng)), rng.pick(roles)))
+            .collect();
+        let places = (0..2)
+            .map(|_| format!("{}{}", pa.any(rng), pb.any(rng)))
+            .collect();
+        let company = format!("{}{}", pa.any(rng), nb.any(rng).to_uppercase());
+        Cast {
+            people,
+            places,
+            company,
+        }
+    }
+}
+
 /// A headline.
 pub fn title(rng: &mut Rng, lang: Lang, topic: Option<usize>) -> String {
-    let (head, place, subject, verb, object) = match lang {
-        Lang::Ru => (
-            match topic {
-                Some(t) => rng.pick(TOPICS[t].ru_head),
-                None => rng.pick(RU_HEAD_GENERIC),
-            },
-            rng.pick(RU_CIRCUMSTANCES),
-            rng.pick(RU_SUBJECTS),
-            rng.pick(RU_VERBS),
-            object(rng, lang, topic),
-        ),
-        Lang::En => (
-            match topic {
-                Some(t) => rng.pick(TOPICS[t].en_head),
-                None => rng.pick(EN_HEAD_GENERIC),
-            },
-            rng.pick(EN_CIRCUMSTANCES),
-            rng.pick(EN_SUBJECTS),
-            rng.pick(EN_VERBS),
-            object(rng, lang, topic),
-        ),
+    let cast = Cast::new(rng, lang);
+    let head = match (lang, topic) {
+        (Lang::Ru, Some(t)) => rng.pick(TOPICS[t].ru_head),
+        (Lang::Ru, None) => rng.pick(RU_HEAD_GENERIC),
+        (Lang::En, Some(t)) => rng.pick(TOPICS[t].en_head),
+        (Lang::En, None) => rng.pick(EN_HEAD_GENERIC),
     };
-    let n = rng.range(2, 98);
-    match rng.below(3) {
-        0 => format!("{head}: {} {verb} {object}", lower_first(subject)),
-        1 => format!("{head} {place}: {n} {}", unit(lang, rng)),
-        _ => format!("{subject} {verb} {object} {place}"),
+    let place = &cast.places[0];
+    match (lang, rng.below(3)) {
+        (Lang::Ru, 0) => format!(
+            "{head}: {} {} {} {}",
+            P_RU_SUBJ.any(rng),
+            place,
+            P_RU_VERB.any(rng),
+            object(rng, lang, topic)
+        ),
+        (Lang::Ru, 1) => format!(
+            "{head} в {place}: {} {} {}",
+            cast.people[0].0,
+            P_RU_VERB_SG.any(rng),
+            object(rng, lang, topic)
+        ),
+        (Lang::Ru, _) => format!(
+            "{} {} {} {} в {place}",
+            upper_first(&P_RU_ADJ.any(rng)),
+            P_RU_SUBJ.any(rng),
+            P_RU_VERB.any(rng),
+            object(rng, lang, topic)
+        ),
+        (Lang::En, 0) => format!(
+            "{head}: {place} {} {} {}",
+            P_EN_SUBJ.any(rng),
+            P_EN_VERB.any(rng),
+            object(rng, lang, topic)
+        ),
+        (Lang::En, 1) => format!(
+            "{head} in {place}: {} {} {}",
+            cast.people[0].0,
+            P_EN_VERB.any(rng),
+            object(rng, lang, topic)
+        ),
+        (Lang::En, _) => format!(
+            "{} {} {} {} in {place}",
+            upper_first(&P_EN_ADJ.any(rng)),
+            P_EN_SUBJ.any(rng),
+            P_EN_VERB.any(rng),
+            object(rng, lang, topic)
+        ),
     }
 }
 
-fn unit(lang: Lang, rng: &mut Rng) -> &'static str {
-    match lang {
-        Lang::Ru => rng.pick(&["новых проекта", "процента за год", "вопроса на повестке"]),
-        Lang::En => rng.pick(&["new projects", "per cent in a year", "items on the agenda"]),
-    }
-}
-
-fn object(rng: &mut Rng, lang: Lang, topic: Option<usize>) -> &'static str {
-    // A topical story mentions its topic in about half its sentences.
+/// An object phrase: a topic phrase in about half the sentences of a
+/// topical story, else an adjective, a noun and a genitive.
+fn object(rng: &mut Rng, lang: Lang, topic: Option<usize>) -> String {
     match (lang, topic) {
-        (Lang::Ru, Some(t)) if rng.chance(0.5) => rng.pick(TOPICS[t].ru),
-        (Lang::En, Some(t)) if rng.chance(0.5) => rng.pick(TOPICS[t].en),
-        (Lang::Ru, _) => rng.pick(RU_OBJECTS),
-        (Lang::En, _) => rng.pick(EN_OBJECTS),
+        (Lang::Ru, Some(t)) if rng.chance(0.5) => rng.pick(TOPICS[t].ru).to_string(),
+        (Lang::En, Some(t)) if rng.chance(0.5) => rng.pick(TOPICS[t].en).to_string(),
+        (Lang::Ru, _) => format!(
+            "{} {} {}",
+            P_RU_ADJ.any(rng),
+            P_RU_OBJ.any(rng),
+            P_RU_GEN.any(rng)
+        ),
+        (Lang::En, _) => format!(
+            "the {} {} of {}",
+            P_EN_ADJ.any(rng),
+            P_EN_OBJ.any(rng),
+            P_EN_GEN.any(rng)
+        ),
     }
 }
 
-/// One sentence of news prose.
-pub fn sentence(rng: &mut Rng, lang: Lang, topic: Option<usize>) -> String {
+/// One sentence of news prose about `cast`.
+pub fn sentence(rng: &mut Rng, lang: Lang, topic: Option<usize>, cast: &Cast) -> String {
     let pct = format!("{},{}", rng.range(1, 40), rng.below(10));
+    let (who, role) = &cast.people[rng.below(cast.people.len())];
+    let place = &cast.places[rng.below(cast.places.len())];
+    let n = rng.range(2, 950);
     match lang {
-        Lang::Ru => match rng.below(6) {
+        Lang::Ru => match rng.below(7) {
             0 | 1 => format!(
-                "{} {} {} {}.",
-                rng.pick(RU_SUBJECTS),
-                rng.pick(RU_VERBS),
+                "{} {} {} {} {} {} {}.",
+                upper_first(&P_RU_ADJ.any(rng)),
+                P_RU_SUBJ.any(rng),
+                P_RU_GEN.any(rng),
+                P_RU_VERB.any(rng),
                 object(rng, lang, topic),
-                rng.pick(RU_CIRCUMSTANCES)
+                P_RU_PREP.any(rng),
+                P_RU_GEN.any(rng)
             ),
             2 => format!(
-                "Как сообщает пресс-служба ведомства, {} {} {}.",
-                lower_first(rng.pick(RU_SUBJECTS)),
-                rng.pick(RU_VERBS),
+                "По словам {who}, {} {} {} {} в {place}.",
+                P_RU_SUBJ.any(rng),
+                P_RU_GEN.any(rng),
+                P_RU_VERB.any(rng),
                 object(rng, lang, topic)
             ),
             3 => format!(
-                "«{}», — {} {}.",
-                rng.pick(RU_QUOTES),
-                rng.pick(RU_SAID),
-                rng.pick(RU_PERSONS)
+                "«{} {} {} {} {} {}», — {} {role} {who}.",
+                upper_first(&P_RU_ADJ.any(rng)),
+                P_RU_SUBJ.any(rng),
+                P_RU_VERB_PRES.any(rng),
+                object(rng, lang, topic),
+                P_RU_PREP.any(rng),
+                P_RU_GEN.any(rng),
+                P_RU_SAID.any(rng)
             ),
             4 => format!(
-                "По данным {}, {} {} на {pct}% {}.",
-                rng.pick(RU_ORGS),
-                lower_first(rng.pick(RU_METRICS)),
-                rng.pick(RU_CHANGES),
-                rng.pick(RU_PERIODS)
+                "По данным {}, {} {} в {place} {} на {pct}% {} и составил {n} млн долларов.",
+                P_RU_ORG.any(rng),
+                P_RU_METRIC.any(rng).to_lowercase(),
+                P_RU_GEN.any(rng),
+                P_RU_CHANGE.any(rng),
+                P_RU_PERIOD.any(rng)
+            ),
+            5 => format!(
+                "В компании «{}» {} {} {} {}, а также {} {}.",
+                cast.company,
+                P_RU_VERB.any(rng),
+                object(rng, lang, topic),
+                P_RU_PREP.any(rng),
+                P_RU_GEN.any(rng),
+                P_RU_OBJ.any(rng),
+                P_RU_GEN.any(rng)
             ),
             _ => format!(
-                "{}, {} {} {}, а также {}.",
-                upper_first(rng.pick(RU_CIRCUMSTANCES)),
-                lower_first(rng.pick(RU_SUBJECTS)),
-                rng.pick(RU_VERBS),
+                "{role_cap} {who} {} {} {} {}, а {} {} — {} {}.",
+                P_RU_VERB_SG.any(rng),
                 object(rng, lang, topic),
-                object(rng, lang, topic)
+                P_RU_PREP.any(rng),
+                P_RU_GEN.any(rng),
+                P_RU_SUBJ.any(rng),
+                P_RU_GEN.any(rng),
+                P_RU_OBJ.any(rng),
+                P_RU_GEN.any(rng),
+                role_cap = upper_first(role)
             ),
         },
-        Lang::En => match rng.below(6) {
+        Lang::En => match rng.below(7) {
             0 | 1 => format!(
-                "{} {} {} {}.",
-                rng.pick(EN_SUBJECTS),
-                rng.pick(EN_VERBS),
+                "The {} {} of {} {} {} {} {place}.",
+                P_EN_ADJ.any(rng),
+                P_EN_SUBJ.any(rng),
+                P_EN_GEN.any(rng),
+                P_EN_VERB.any(rng),
                 object(rng, lang, topic),
-                rng.pick(EN_CIRCUMSTANCES)
+                P_EN_PREP.any(rng)
             ),
             2 => format!(
-                "According to the ministry's press office, {} {} {}.",
-                lower_first(rng.pick(EN_SUBJECTS)),
-                rng.pick(EN_VERBS),
+                "According to {who}, the {} of {} {} {} in {place}.",
+                P_EN_SUBJ.any(rng),
+                P_EN_GEN.any(rng),
+                P_EN_VERB.any(rng),
                 object(rng, lang, topic)
             ),
             3 => format!(
-                "\u{201c}{},\u{201d} {} {}.",
-                rng.pick(EN_QUOTES),
-                rng.pick(EN_PERSONS),
-                rng.pick(EN_SAID)
+                "\u{201c}The {} {} will {} {} {} {place},\u{201d} {role} {who} {}.",
+                P_EN_ADJ.any(rng),
+                P_EN_SUBJ.any(rng),
+                P_EN_VERB_BASE.any(rng),
+                object(rng, lang, topic),
+                P_EN_PREP.any(rng),
+                P_EN_SAID.any(rng)
             ),
             4 => format!(
-                "{} {} by {}% {}, according to {}.",
-                rng.pick(EN_METRICS),
-                rng.pick(EN_CHANGES),
+                "{} of {} in {place} {} by {}% {} to ${n} million, according to {}.",
+                P_EN_METRIC.any(rng),
+                P_EN_GEN.any(rng),
+                P_EN_CHANGE.any(rng),
                 pct.replace(',', "."),
-                rng.pick(EN_PERIODS),
-                rng.pick(EN_ORGS)
+                P_EN_PERIOD.any(rng),
+                P_EN_ORG.any(rng)
+            ),
+            5 => format!(
+                "At {}, officials {} {} for {} and {} the {} {} of {}.",
+                cast.company,
+                P_EN_VERB.any(rng),
+                object(rng, lang, topic),
+                P_EN_GEN.any(rng),
+                P_EN_VERB.any(rng),
+                P_EN_ADJ.any(rng),
+                P_EN_OBJ.any(rng),
+                P_EN_GEN.any(rng)
             ),
             _ => format!(
-                "{}, {} {} {}, as well as {}.",
-                upper_first(rng.pick(EN_CIRCUMSTANCES)),
-                lower_first(rng.pick(EN_SUBJECTS)),
-                rng.pick(EN_VERBS),
+                "{} {who} {} {}, while the {} of {} {} the {} {}.",
+                upper_first(role),
+                P_EN_VERB.any(rng),
                 object(rng, lang, topic),
-                object(rng, lang, topic)
+                P_EN_SUBJ.any(rng),
+                P_EN_GEN.any(rng),
+                P_EN_VERB.any(rng),
+                P_EN_ADJ.any(rng),
+                P_EN_OBJ.any(rng)
             ),
         },
     }
@@ -638,6 +753,7 @@ pub fn sentence(rng: &mut Rng, lang: Lang, topic: Option<usize>) -> String {
 
 /// A story body: paragraphs of 2–5 sentences, `words` words in all.
 pub fn paragraphs(rng: &mut Rng, lang: Lang, topic: Option<usize>, words: usize) -> Vec<String> {
+    let cast = Cast::new(rng, lang);
     let mut out = Vec::new();
     let mut count = 0;
     while count < words {
@@ -646,7 +762,7 @@ pub fn paragraphs(rng: &mut Rng, lang: Lang, topic: Option<usize>, words: usize)
             if !p.is_empty() {
                 p.push(' ');
             }
-            let s = sentence(rng, lang, topic);
+            let s = sentence(rng, lang, topic, &cast);
             count += s.split_whitespace().count();
             p.push_str(&s);
         }
@@ -671,35 +787,21 @@ pub fn comment(rng: &mut Rng, lang: Lang) -> (String, &'static str) {
     (text, rng.pick(names))
 }
 
-/// A light edit of a sentence, as a second outlet reprinting a story makes:
-/// a synonym swapped, a clause reworded.
+/// A light edit of a text, as a second outlet reprinting a story makes:
+/// one word swapped for another.
 pub fn edit_sentence(s: &str, lang: Lang, rng: &mut Rng) -> String {
-    let swaps: &[(&str, &str)] = match lang {
-        Lang::Ru => &[
-            ("обсудили", "обсуждали"),
-            ("сообщил", "рассказал"),
-            ("в среду", "накануне"),
-            ("представили", "презентовали"),
-            ("Власти Астаны", "Столичные власти"),
-        ],
-        Lang::En => &[
-            ("discussed", "talked over"),
-            ("said", "told journalists"),
-            ("on Wednesday", "on the eve"),
-            ("presented", "unveiled"),
-            ("The government", "The cabinet"),
-        ],
-    };
-    let (from, to) = swaps[rng.below(swaps.len())];
-    s.replacen(from, to, 1)
-}
-
-pub fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => String::new(),
+    let words: Vec<&str> = s.split(' ').collect();
+    if words.len() < 3 {
+        return s.to_string();
     }
+    let k = rng.range(1, words.len() - 2);
+    let replacement = match lang {
+        Lang::Ru => P_RU_GEN.any(rng),
+        Lang::En => P_EN_GEN.any(rng),
+    };
+    let mut out: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+    out[k] = replacement;
+    out.join(" ")
 }
 
 pub fn upper_first(s: &str) -> String {
