@@ -304,6 +304,9 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         results.insert("cycle".into(), r);
     }
     results.insert("load_after".into(), json!(load_average()));
+    results.insert("commit".into(), json!(git_commit()));
+    let targets = check_targets(&results);
+    results.insert("targets".into(), targets);
     let path = out.join("results.json");
     std::fs::write(
         &path,
@@ -311,6 +314,81 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     )?;
     println!("results: {}", path.display());
     Ok(())
+}
+
+/// The targets against this run's numbers; prints a line each.
+fn check_targets(r: &serde_json::Map<String, Value>) -> Value {
+    let get = |path: &[&str]| {
+        let mut v = r.get(path[0])?;
+        for k in &path[1..] {
+            v = v.get(*k)?;
+        }
+        v.as_f64()
+    };
+    let mut out = serde_json::Map::new();
+    let mut check = |name: &str, value: Option<f64>, limit: f64, at_least: bool| {
+        let Some(v) = value else { return };
+        let met = if at_least { v >= limit } else { v <= limit };
+        println!(
+            "  target {name}: {v:.1} ({} {limit}) {}",
+            if at_least { "≥" } else { "≤" },
+            if met { "met" } else { "NOT MET" }
+        );
+        out.insert(
+            name.to_string(),
+            json!({"value": v, "limit": limit, "met": met}),
+        );
+    };
+    println!("targets:");
+    check("ingest ratio to Python (×)", get(&["ratio"]), 12.0, true);
+    let fetch_rss = get(&["feedsieve", "best", "peak_rss_mb"]);
+    let daemon_rss = get(&["latency", "daemon", "peak_rss_mb"]);
+    check(
+        "peak RSS while ingesting the farm, MB",
+        match (fetch_rss, daemon_rss) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        },
+        100.0,
+        false,
+    );
+    let cycle_rss = match (
+        get(&["cycle", "first", "peak_rss_mb"]),
+        get(&["cycle", "second", "peak_rss_mb"]),
+    ) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    check(
+        "peak RSS with the cycle farm's feeds, MB",
+        cycle_rss,
+        150.0,
+        false,
+    );
+    check(
+        "all-304 poll cycle, s",
+        get(&["cycle", "second", "wall_s"]),
+        10.0,
+        false,
+    );
+    check(
+        "p99 topic feed latency while ingesting, ms",
+        get(&["latency", "latency", "p99_ms"]),
+        50.0,
+        false,
+    );
+    Value::Object(out)
+}
+
+fn git_commit() -> String {
+    Command::new("git")
+        .args(["describe", "--always", "--dirty"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
 }
 
 /// The run with the most articles per second.
