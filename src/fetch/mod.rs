@@ -1,0 +1,7 @@
+//! All outbound HTTP: conditional GET, limits, charset, address guard.
+//!
+//! Only this module talks to the network. It owns: decoding bodies to UTF-8
+//! ([`charset`]), refusing private and odd addresses on every connection
+//! ([`guard`]), and being polite to the hosts it polls ([`politeness`]).
+
+pub mod charset;
