@@ -5,3 +5,4 @@
 //! ([`guard`]), and being polite to the hosts it polls ([`politeness`]).
 
 pub mod charset;
+pub mod guard;
