@@ -6,3 +6,4 @@
 
 pub mod charset;
 pub mod guard;
+pub mod politeness;
