@@ -27,7 +27,7 @@
 //! "today" the feed does not give; out-of-range fields (`32 Jan`, `25:61`);
 //! `dd/mm` vs `mm/dd` orders it cannot tell apart; any word it does not know.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Offset, TimeDelta, TimeZone, Utc};
 
 /// Parses feed dates, assuming `default_offset` for texts that name no zone.
 ///
@@ -92,8 +92,7 @@ pub fn clamp_future(
 }
 
 fn utc_offset() -> FixedOffset {
-    // A zero offset is always in range (the range is ±24 h), so this cannot fail.
-    FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!("zero offset is valid"))
+    Utc.fix()
 }
 
 /// Unix epoch seconds (9–10 digits, 2001-09-09 until 2286) or milliseconds
