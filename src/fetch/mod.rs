@@ -5,5 +5,6 @@
 //! ([`guard`]), and being polite to the hosts it polls ([`politeness`]).
 
 pub mod charset;
+pub mod discover;
 pub mod guard;
 pub mod politeness;
