@@ -4,3 +4,4 @@
 //! them ([`dates`]). Never does I/O: bytes in, plain data out.
 
 pub mod dates;
+pub mod dtd;
