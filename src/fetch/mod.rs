@@ -4,6 +4,7 @@
 //! ([`charset`]), refusing private and odd addresses on every connection
 //! ([`guard`]), and being polite to the hosts it polls ([`politeness`]).
 
+pub mod body;
 pub mod charset;
 pub mod discover;
 pub mod guard;
