@@ -34,6 +34,8 @@ pub fn pipeline(config: &Config) -> anyhow::Result<Pipeline> {
         fetcher,
         store,
         topics: Arc::new(config.topics.clone()),
+        max_items: config.fetch.max_items,
+        max_backoff: config.fetch.max_backoff,
     })
 }
 
@@ -155,6 +157,16 @@ async fn poll_forever(
     mut stopped: watch::Receiver<bool>,
 ) {
     let mut due = schedule::first_poll(Utc::now(), source.interval, rand::random());
+    // A source that was backing off (or told to come back later with
+    // Retry-After) before a restart keeps waiting: restarting the daemon
+    // must not hammer a server that asked for a pause.
+    let store = pipeline.store.clone();
+    let name = source.name.clone();
+    if let Ok(Ok(state)) = tokio::task::spawn_blocking(move || store.source_state(&name)).await
+        && let Some(not_before) = state.retry_not_before
+    {
+        due = due.max(not_before);
+    }
     loop {
         let wait = (due - Utc::now()).to_std().unwrap_or_default();
         let work = async {
@@ -163,7 +175,15 @@ async fn poll_forever(
             refresh::refresh_source(&pipeline, &source).await
         };
         tokio::select! {
-            report = work => due = report.next,
+            report = work => {
+                if let refresh::Outcome::Gone { .. } = report.outcome {
+                    // 410 Gone: the source stays listed with its status, but
+                    // is not polled until its URL changes (a restart with the
+                    // new config starts a new task).
+                    return;
+                }
+                due = report.next;
+            }
             _ = stopped.wait_for(|s| *s) => return,
         }
     }

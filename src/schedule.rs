@@ -11,10 +11,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-/// Longest wait after repeated failures. A source is never given up on for
-/// good: a site that is down for a week is polled again once a day.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(24 * 60 * 60);
-
 /// The next poll after a success: one interval later, spread by up to ±10%
 /// (`jitter` in [-1, 1]) so sources configured together do not stay in
 /// lock-step and hit the network in bursts.
@@ -22,17 +18,23 @@ pub fn next_after_success(now: DateTime<Utc>, interval: Duration, jitter: f64) -
     now + spread(interval, jitter)
 }
 
-/// The next poll after `failures` consecutive failures: the interval
-/// doubled per failure beyond the first, capped at [`MAX_BACKOFF`].
+/// The next poll after `failures` consecutive failures: exponential backoff
+/// from the source's interval with jitter, never longer than `ceiling`,
+/// and never sooner than a server's `Retry-After` (see [`backoff`]).
+/// `jitter` is a fraction in [0, 1).
 pub fn next_after_failure(
     now: DateTime<Utc>,
     interval: Duration,
     failures: u32,
+    retry_after: Option<Duration>,
+    ceiling: Duration,
     jitter: f64,
 ) -> DateTime<Utc> {
-    let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(16));
-    let wait = interval.saturating_mul(factor).min(MAX_BACKOFF);
-    now + spread(wait, jitter)
+    backoff::Backoff {
+        base: interval,
+        ceiling,
+    }
+    .next_attempt(now, failures, retry_after, jitter)
 }
 
 /// The first poll after start-up: somewhere in the first interval (at most
@@ -76,11 +78,25 @@ mod tests {
     #[test]
     fn failures_back_off_exponentially_up_to_a_day() {
         let i = Duration::from_secs(600);
-        let wait = |n| (next_after_failure(t0(), i, n, 0.0) - t0()).num_seconds();
-        assert_eq!(wait(1), 600);
-        assert_eq!(wait(2), 1200);
-        assert_eq!(wait(3), 2400);
-        assert_eq!(wait(50), 86_400);
+        let day = backoff::DEFAULT_CEILING;
+        let wait = |n, j| (next_after_failure(t0(), i, n, None, day, j) - t0()).num_seconds();
+        assert_eq!(wait(1, 0.0), 300);
+        assert_eq!(wait(2, 0.0), 600);
+        assert_eq!(wait(3, 0.0), 1200);
+        assert_eq!(wait(3, 0.5), 1800);
+        assert_eq!(wait(50, 0.0), 43_200);
+        assert!(wait(50, 0.999) <= 86_400);
+    }
+
+    #[test]
+    fn a_retry_after_longer_than_the_backoff_is_honoured() {
+        let i = Duration::from_secs(600);
+        let day = backoff::DEFAULT_CEILING;
+        let asked = Some(Duration::from_secs(7200));
+        assert_eq!(
+            (next_after_failure(t0(), i, 1, asked, day, 0.0) - t0()).num_seconds(),
+            7200
+        );
     }
 
     #[test]

@@ -6,46 +6,185 @@
 //! not resolve external entities) and never decides what is new: that is the
 //! store's "seen before?" check.
 
+mod compat;
 pub mod dates;
 pub mod dtd;
 
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Utc};
 use feed_rs::model;
 use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::dedupe;
+use crate::fetch::charset;
 use crate::model::Entry;
+use crate::schedule::adaptive;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ParseError {
     #[error("{url}: not a feed: {reason}")]
     Invalid { url: Url, reason: String },
+    #[error("{url}: {source}")]
+    Dtd {
+        url: Url,
+        #[source]
+        source: dtd::DtdRefused,
+    },
 }
+
+/// How one source's feeds are read.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The most entries taken from one document; the newest are kept.
+    pub max_items: usize,
+    /// The offset of dates written without a zone.
+    pub utc_offset: FixedOffset,
+}
+
+/// How many unparseable date texts are kept as examples for the log.
+const DATE_SAMPLES: usize = 3;
 
 /// A parsed feed.
 #[derive(Debug, Clone)]
 pub struct ParsedFeed {
     pub title: Option<String>,
     pub entries: Vec<Entry>,
+    /// Entries in the document, before the `max_items` cap.
+    pub entries_in_document: usize,
+    /// RSS `<ttl>`.
+    pub ttl: Option<Duration>,
+    /// RSS 1.0 `sy:updatePeriod` / `sy:updateFrequency`.
+    pub update_period: Option<Duration>,
+    /// Date texts that could not be read (a few examples; the entries keep
+    /// a fallback date).
+    pub unparsed_dates: Vec<String>,
 }
 
-/// Parses RSS 0.9x/1.0/2.0, Atom or JSON Feed bytes fetched from `url`.
-pub fn entries(body: &[u8], url: &Url) -> Result<ParsedFeed, ParseError> {
-    let parser = feed_rs::parser::Builder::new()
+/// Parses RSS 0.9x/1.0/2.0, Atom or JSON Feed text (already decoded to
+/// UTF-8 by `fetch::charset`) fetched from `url`.
+pub fn entries(text: &str, url: &Url, options: &Options) -> Result<ParsedFeed, ParseError> {
+    // feed-rs would decode again by the declaration's encoding.
+    let text = charset::without_xml_declaration(text);
+    dtd::refuse_entity_declarations(text).map_err(|source| ParseError::Dtd {
+        url: url.clone(),
+        source,
+    })?;
+    let unparsed = Arc::new(Mutex::new(Vec::new()));
+    let feed = match parse_with(text, url, options, &unparsed) {
+        Ok(feed) => feed,
+        // Two shapes real feeds have and feed-rs refuses; retried only on
+        // the error they cause, so other feeds pay nothing.
+        Err(error) => match compat::repair(text, &error) {
+            Some(repaired) => {
+                unparsed
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clear();
+                parse_with(&repaired, url, options, &unparsed)
+            }
+            None => Err(error),
+        }
+        .map_err(|e| ParseError::Invalid {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?,
+    };
+    let entries_in_document = feed.entries.len();
+    let ttl = feed
+        .ttl
+        .and_then(|minutes| adaptive::ttl_minutes(&minutes.to_string()));
+    let update_period = syndication_hint(text);
+    let title = feed.title.map(|t| plain(&t));
+    let entries = newest(feed.entries, options.max_items)
+        .into_iter()
+        .map(|e| convert(e, url))
+        .collect();
+    let unparsed_dates =
+        std::mem::take(&mut *unparsed.lock().unwrap_or_else(PoisonError::into_inner));
+    Ok(ParsedFeed {
+        title,
+        entries,
+        entries_in_document,
+        ttl,
+        update_period,
+        unparsed_dates,
+    })
+}
+
+fn parse_with(
+    text: &str,
+    url: &Url,
+    options: &Options,
+    unparsed: &Arc<Mutex<Vec<String>>>,
+) -> Result<model::Feed, feed_rs::parser::ParseFeedError> {
+    let dates = dates::DateParser::new(options.utc_offset);
+    let unparsed = Arc::clone(unparsed);
+    feed_rs::parser::Builder::new()
         .base_uri(Some(url.as_str()))
         // feed-rs invents an id (random for some formats) when an entry has
         // none; an empty id tells `entry_key` to fall back to the link.
         .id_generator(|_, _, _| String::new())
-        .build();
-    let feed = parser.parse(body).map_err(|e| ParseError::Invalid {
-        url: url.clone(),
-        reason: e.to_string(),
-    })?;
-    let entries = feed.entries.into_iter().map(|e| convert(e, url)).collect();
-    Ok(ParsedFeed {
-        title: feed.title.map(|t| plain(&t)),
-        entries,
-    })
+        .timestamp_parser(move |text| {
+            let parsed = dates.parse(text);
+            if parsed.is_none() && !text.trim().is_empty() {
+                let mut samples = unparsed.lock().unwrap_or_else(PoisonError::into_inner);
+                if samples.len() < DATE_SAMPLES {
+                    samples.push(text.trim().chars().take(80).collect());
+                }
+            }
+            parsed
+        })
+        .build()
+        .parse(text.as_bytes())
+}
+
+/// The `max_items` newest entries, in document order. Entries without a
+/// date count as newest: a feed that dates nothing is read in its own order,
+/// which is newest first by convention.
+fn newest(mut entries: Vec<model::Entry>, max_items: usize) -> Vec<model::Entry> {
+    if entries.len() <= max_items {
+        return entries;
+    }
+    let mut order: Vec<(usize, Option<DateTime<Utc>>)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (i, e.published.or(e.updated)))
+        .collect();
+    // Newest first, undated before dated, then document order.
+    order.sort_by(|a, b| match (a.1, b.1) {
+        (Some(x), Some(y)) => y.cmp(&x).then(a.0.cmp(&b.0)),
+        (None, Some(_)) => std::cmp::Ordering::Less,
+        (Some(_), None) => std::cmp::Ordering::Greater,
+        (None, None) => a.0.cmp(&b.0),
+    });
+    let mut keep: Vec<usize> = order.into_iter().take(max_items).map(|(i, _)| i).collect();
+    keep.sort_unstable();
+    let mut kept = Vec::with_capacity(keep.len());
+    let mut next = keep.into_iter().peekable();
+    for (i, entry) in entries.drain(..).enumerate() {
+        if next.peek() == Some(&i) {
+            kept.push(entry);
+            next.next();
+        }
+    }
+    kept
+}
+
+/// `sy:updatePeriod` / `sy:updateFrequency` (RSS 1.0 Syndication module,
+/// used by WordPress feeds), which feed-rs does not read. Looked up by local
+/// name in the document's first 16 KiB, where the channel's metadata is.
+fn syndication_hint(text: &str) -> Option<Duration> {
+    let head = &text[..text.floor_char_boundary(16 * 1024)];
+    let element = |local: &str| {
+        let open = head.find(&format!(":{local}>"))?;
+        let rest = &head[open + local.len() + 2..];
+        Some(rest[..rest.find('<')?].trim().to_string())
+    };
+    let period = element("updatePeriod")?;
+    adaptive::syndication_period(&period, element("updateFrequency").as_deref())
 }
 
 fn convert(e: model::Entry, feed_url: &Url) -> Entry {
@@ -121,6 +260,17 @@ mod tests {
 
     fn url() -> Url {
         Url::parse("https://news.example.kz/rss/").unwrap()
+    }
+
+    fn options() -> Options {
+        Options {
+            max_items: 500,
+            utc_offset: chrono::Offset::fix(&Utc),
+        }
+    }
+
+    fn entries(text: &[u8], url: &Url) -> Result<ParsedFeed, ParseError> {
+        super::entries(std::str::from_utf8(text).unwrap(), url, &options())
     }
 
     #[test]

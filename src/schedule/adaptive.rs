@@ -69,6 +69,41 @@ pub struct Activity {
     pub window: Duration,
 }
 
+/// How far back entry dates count towards the observed rate.
+pub const ACTIVITY_WINDOW: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// The posting rate a feed document shows: its entries dated within the
+/// last [`ACTIVITY_WINDOW`], over the time since the oldest of them.
+///
+/// Read from the document rather than from stored history, so that a new
+/// source has a rate from its first fetch: a feed listing 50 items from the
+/// last two days posts every hour, whatever we have stored. Fewer than three
+/// recent entries give too short a span to trust, so they are spread over
+/// the whole window. A document whose entries are all older than the window
+/// shows no activity (poll rarely); one with no dates at all says nothing
+/// (`None`: keep the configured pace). Future dates count as now.
+pub fn activity_from_dates(dates: &[DateTime<Utc>], now: DateTime<Utc>) -> Option<Activity> {
+    if dates.is_empty() {
+        return None;
+    }
+    let window = chrono::TimeDelta::from_std(ACTIVITY_WINDOW).unwrap_or(chrono::TimeDelta::MAX);
+    let since = now - window;
+    let recent: Vec<DateTime<Utc>> = dates
+        .iter()
+        .map(|d| (*d).min(now))
+        .filter(|d| *d > since)
+        .collect();
+    let new_entries = u32::try_from(recent.len()).unwrap_or(u32::MAX);
+    let span = match recent.iter().min() {
+        Some(oldest) if recent.len() >= 3 => (now - *oldest).to_std().unwrap_or(ACTIVITY_WINDOW),
+        _ => ACTIVITY_WINDOW,
+    };
+    Some(Activity {
+        new_entries,
+        window: span,
+    })
+}
+
 /// The interval until the next poll of a source that just succeeded.
 ///
 /// Without `activity` (a new source, no history yet) the pace is `fallback`
@@ -224,6 +259,51 @@ mod tests {
             interval(bounds(), 30 * MINUTE, &short, week(168)),
             HOUR,
             "a short hint changes nothing"
+        );
+    }
+
+    #[test]
+    fn activity_is_read_from_the_documents_entry_dates() {
+        let now = DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
+            .expect("valid")
+            .with_timezone(&Utc);
+        let hours_ago = |h: i64| now - chrono::TimeDelta::hours(h);
+        let busy: Vec<_> = (0..48).map(hours_ago).collect();
+        assert_eq!(
+            activity_from_dates(&busy, now),
+            Some(Activity {
+                new_entries: 48,
+                window: 47 * HOUR
+            })
+        );
+        let stale: Vec<_> = (0..5).map(|i| hours_ago(24 * 30 + i)).collect();
+        assert_eq!(
+            activity_from_dates(&stale, now),
+            Some(Activity {
+                new_entries: 0,
+                window: ACTIVITY_WINDOW
+            })
+        );
+        assert_eq!(
+            activity_from_dates(&[hours_ago(1)], now),
+            Some(Activity {
+                new_entries: 1,
+                window: ACTIVITY_WINDOW
+            }),
+            "one recent entry is spread over the window"
+        );
+        assert_eq!(activity_from_dates(&[], now), None);
+        let future = [
+            now + chrono::TimeDelta::days(300),
+            hours_ago(1),
+            hours_ago(2),
+        ];
+        assert_eq!(
+            activity_from_dates(&future, now),
+            Some(Activity {
+                new_entries: 3,
+                window: 2 * HOUR
+            })
         );
     }
 

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 
 use super::{Store, StoreError, from_unix, unix};
-use crate::model::{ArticleId, ExtractionStatus, NewArticle, SourceId, StoredItem, Validators};
+use crate::model::{
+    ArticleId, ExtractionStatus, NewArticle, SourceId, SourcePoll, StoredItem, Validators,
+};
 
 /// What one refresh added.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -49,6 +51,7 @@ impl Store {
         now: DateTime<Utc>,
         next: DateTime<Utc>,
         validators: &Validators,
+        poll: &SourcePoll,
         articles: &[NewArticle],
     ) -> Result<SavedCounts, StoreError> {
         let mut conn = self.conn();
@@ -116,6 +119,7 @@ impl Store {
                 unix(next)
             ],
         )?;
+        super::sources::record_poll(&tx, source, poll)?;
         tx.commit()?;
         Ok(counts)
     }

@@ -57,7 +57,7 @@ impl TestApp {
         let text = format!(
             "[store]\npath = \"feedsieve.db\"\n\
              [server]\nlisten = \"127.0.0.1:0\"\nbase_url = \"http://feeds.test/\"\n\
-             [fetch]\ntimeout = \"5s\"\nconcurrency = 4\nallow_private_networks = true\n\n{}",
+             [fetch]\ntimeout = \"5s\"\nconcurrency = 4\nhost_delay = \"0s\"\nallow_private_networks = true\n\n{}",
             body.replace("{{BASE}}", &origin.uri())
         );
         let path = dir.path().join("feedsieve.toml");
