@@ -814,4 +814,141 @@ enabled = false
         assert!(!c.sources[1].full_text && !c.sources[1].enabled);
         assert_eq!(c.enabled_sources().count(), 1);
     }
+    #[test]
+    fn fetch_limits_politeness_and_guard_keys_resolve() {
+        let c = load(
+            r#"
+[fetch]
+connect_timeout = "3s"
+connections = 4
+per_host = 1
+host_delay = "0s"
+max_body = "512 KiB"
+max_redirects = 3
+max_items = 50
+max_backoff = "12h"
+contact = "mailto:ops@example.org"
+allow_private_origins = ["127.0.0.1:8765", "10.1.2.0/24"]
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.fetch.connect_timeout, Duration::from_secs(3));
+        assert_eq!((c.fetch.connections, c.fetch.per_host), (4, 1));
+        assert_eq!(c.fetch.host_delay, Duration::ZERO);
+        assert_eq!(c.fetch.max_body, 512 * 1024);
+        assert_eq!((c.fetch.max_redirects, c.fetch.max_items), (3, 50));
+        assert_eq!(c.fetch.max_backoff, Duration::from_secs(12 * 3600));
+        assert!(c.fetch.user_agent.starts_with("feedsieve/"));
+        assert!(
+            c.fetch.user_agent.ends_with("(+mailto:ops@example.org)"),
+            "{}",
+            c.fetch.user_agent
+        );
+        let exempt = Url::parse("http://127.0.0.1:8765/feed").unwrap();
+        let other = Url::parse("http://127.0.0.1:8766/feed").unwrap();
+        assert!(c.fetch.address_policy.check_url(&exempt).is_ok());
+        assert!(c.fetch.address_policy.check_url(&other).is_err());
+    }
+
+    #[test]
+    fn defaults_keep_the_guard_on_and_the_limits_of_the_issue() {
+        let c = load("").unwrap();
+        assert_eq!(c.fetch.max_body, 10 * 1024 * 1024);
+        assert_eq!(c.fetch.max_redirects, 10);
+        assert_eq!(c.fetch.per_host, 2);
+        assert_eq!(c.fetch.max_backoff, Duration::from_secs(24 * 3600));
+        let metadata = Url::parse("http://169.254.169.254/latest/meta-data/").unwrap();
+        assert!(c.fetch.address_policy.check_url(&metadata).is_err());
+    }
+
+    #[test]
+    fn source_encoding_offset_and_interval_bounds_resolve() {
+        let c = load(
+            r#"
+[fetch]
+interval = "30m"
+[[source]]
+name = "a"
+url = "https://a.example/feed"
+encoding = "cp1251"
+utc_offset = "+05:00"
+min_interval = "5m"
+max_interval = "2h"
+[[source]]
+name = "b"
+url = "https://b.example/feed"
+interval = "12h"
+"#,
+        )
+        .unwrap();
+        let a = &c.sources[0];
+        assert_eq!(a.encoding, Charset::for_label("windows-1251"));
+        assert_eq!(a.utc_offset, FixedOffset::east_opt(5 * 3600).unwrap());
+        assert_eq!(
+            (a.min_interval, a.max_interval),
+            (Duration::from_secs(300), Duration::from_secs(7200))
+        );
+        let b = &c.sources[1];
+        assert_eq!(b.encoding, None);
+        assert_eq!(b.interval, Duration::from_secs(12 * 3600));
+        assert_eq!(
+            b.max_interval,
+            Duration::from_secs(12 * 3600),
+            "the band widens to the source's interval"
+        );
+    }
+
+    #[test]
+    fn bad_fetch_and_source_values_are_all_named() {
+        let p = problems(
+            r#"
+[fetch]
+max_body = "ten megs"
+per_host = 0
+contact = "call me"
+allow_private_origins = ["intranet.example", "10.0.0.0/8"]
+min_interval = "2h"
+max_interval = "1h"
+
+[[source]]
+name = "a"
+url = "https://a.example/feed"
+encoding = "klingon-8"
+utc_offset = "Almaty"
+"#,
+        );
+        let keys: Vec<&str> = p.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "fetch.min_interval",
+                "fetch.contact",
+                "fetch.allow_private_origins",
+                "fetch.per_host",
+                "fetch.max_body",
+                "source[0].encoding",
+                "source[0].utc_offset",
+            ]
+        );
+        assert!(p[2].message.contains("intranet.example"), "{:?}", p[2]);
+        assert_eq!(p[2].line, 6);
+    }
+
+    #[test]
+    fn sizes_and_offsets_parse_as_people_write_them() {
+        assert_eq!(parse_size("10 MiB"), Some(10 * 1024 * 1024));
+        assert_eq!(parse_size("1.5MB"), Some(1_500_000));
+        assert_eq!(parse_size("4096"), Some(4096));
+        assert_eq!(parse_size("10 parsecs"), None);
+        assert_eq!(parse_size("-1"), None);
+        assert_eq!(parse_utc_offset("+05:00"), FixedOffset::east_opt(5 * 3600));
+        assert_eq!(
+            parse_utc_offset("-0330"),
+            FixedOffset::east_opt(-(3 * 3600 + 1800))
+        );
+        assert_eq!(parse_utc_offset("+6"), FixedOffset::east_opt(6 * 3600));
+        assert_eq!(parse_utc_offset("UTC"), FixedOffset::east_opt(0));
+        assert_eq!(parse_utc_offset("+25:00"), None);
+        assert_eq!(parse_utc_offset("Asia/Almaty"), None);
+    }
 }
