@@ -7,3 +7,4 @@ mod cli;
 mod config_files;
 mod fetching;
 mod pipeline;
+mod polling;
