@@ -11,6 +11,21 @@
 //! - JSON Feed with `"version": "http://jsonfeed.org/version/1"` (http, not
 //!   https; NetNewsWire's real `pxlnv.json` snapshot) or a bare `"1.1"`:
 //!   feed-rs requires the exact https prefix.
+//! - JSON Feed items whose `tags` is one comma-separated string instead of
+//!   an array (NetNewsWire's real `rose.json`), or whose `authors` /
+//!   `attachments` is a single object: serde refuses the whole feed.
+//! - Bare `&` in text and URLs (`?a=1&b=2`, "Fish & Chips"): ill-formed
+//!   XML that CMS templates produce all the time; feed-rs's strict parser
+//!   refuses the document. Each bare `&` becomes `&amp;` (outside CDATA).
+//!
+//! And, for a document that parses but yields no entries
+//! ([`repair_empty`]): the namespaces of dead formats feed-rs does not know,
+//! renamed to their successors — Atom 0.3 (`http://purl.org/atom/ns#`, 23
+//! corpus files), RSS 0.90 (`http://my.netscape.com/rdf/simple/0.9/`, which
+//! heise.de still serves: `miniflux/parser/rdf_UTF8.xml`, 60 items) and
+//! Userland's short-lived RSS 2.0 namespace. Their elements are close enough
+//! for entries, titles and links; Atom 0.3 dates (`issued`, `modified`) are
+//! not read, so those entries get the first-seen date.
 
 use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 
@@ -19,7 +34,123 @@ pub fn repair(text: &str, error: &ParseFeedError) -> Option<String> {
     match error {
         ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => rss_version(text),
         ParseFeedError::JsonUnsupportedVersion(version) => json_version(text, version),
+        ParseFeedError::JsonSerde(_) => json_shapes(text),
+        ParseFeedError::XmlReader(_) => escape_bare_ampersands(text),
         _ => None,
+    }
+}
+
+/// Namespaces of formats feed-rs does not read, and what to read them as.
+const LEGACY_NAMESPACES: [(&str, &str); 3] = [
+    ("http://purl.org/atom/ns#", "http://www.w3.org/2005/Atom"),
+    (
+        "http://my.netscape.com/rdf/simple/0.9/",
+        "http://purl.org/rss/1.0/",
+    ),
+    // RSS 2.0 has no namespace; Userland gave it one in 2002 and withdrew it.
+    ("http://backend.userland.com/rss2", ""),
+];
+
+/// The text with legacy namespaces renamed, for a document that parsed
+/// without entries; `None` when it uses none of them.
+pub fn repair_empty(text: &str) -> Option<String> {
+    let mut repaired: Option<String> = None;
+    for (old, new) in LEGACY_NAMESPACES {
+        for quote in ['"', '\''] {
+            let quoted = format!("{quote}{old}{quote}");
+            let current = repaired.as_deref().unwrap_or(text);
+            if current.contains(&quoted) {
+                repaired = Some(current.replace(&quoted, &format!("{quote}{new}{quote}")));
+            }
+        }
+    }
+    repaired
+}
+
+/// Every `&` that does not start a character or entity reference, as
+/// `&amp;`; CDATA sections are left alone (a raw `&` is fine there).
+fn escape_bare_ampersands(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(at) = rest.find(['&', '<']) {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        if let Some(cdata) = rest.strip_prefix("<![CDATA[") {
+            let end = cdata.find("]]>").map_or(cdata.len(), |e| e + 3);
+            out.push_str("<![CDATA[");
+            out.push_str(&cdata[..end]);
+            rest = &cdata[end..];
+        } else if rest.starts_with('<') {
+            out.push('<');
+            rest = &rest[1..];
+        } else {
+            if !starts_reference(rest) {
+                out.push_str("&amp;");
+                changed = true;
+            } else {
+                out.push('&');
+            }
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    changed.then_some(out)
+}
+
+/// Whether `text` (starting with '&') starts `&name;`, `&#123;` or `&#x1F;`.
+fn starts_reference(text: &str) -> bool {
+    let body = &text[1..];
+    let end = match body.find(';') {
+        Some(end) if end > 0 && end <= 32 => end,
+        _ => return false,
+    };
+    let name = &body[..end];
+    if let Some(number) = name.strip_prefix('#') {
+        return match number.strip_prefix(['x', 'X']) {
+            Some(hex) => !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit()),
+            None => !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()),
+        };
+    }
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | ':' | '-' | '.'))
+}
+
+/// JSON Feed items with `tags` as a string ("a,b") or `authors` /
+/// `attachments` as one object, rewritten as the arrays the spec requires.
+fn json_shapes(text: &str) -> Option<String> {
+    let mut value: serde_json::Value = serde_json::from_str(text).ok()?;
+    let mut changed = false;
+    let items = value.get_mut("items")?.as_array_mut()?;
+    for item in items.iter_mut().filter_map(|i| i.as_object_mut()) {
+        if let Some(tags) = item.get_mut("tags")
+            && let Some(joined) = tags.as_str()
+        {
+            let split: Vec<serde_json::Value> = joined
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| serde_json::Value::String(t.to_string()))
+                .collect();
+            *tags = serde_json::Value::Array(split);
+            changed = true;
+        }
+        for field in ["authors", "attachments"] {
+            if let Some(single) = item.get_mut(field)
+                && single.is_object()
+            {
+                *single = serde_json::Value::Array(vec![single.take()]);
+                changed = true;
+            }
+        }
+    }
+    if changed {
+        serde_json::to_string(&value).ok()
+    } else {
+        None
     }
 }
 
@@ -170,6 +301,74 @@ mod tests {
         assert_eq!(repair("<html><body/></html>", &no_root()), None);
         assert_eq!(repair("<rssfeed/>", &no_root()), None);
         assert_eq!(repair("", &no_root()), None);
+    }
+
+    #[test]
+    fn bare_ampersands_are_escaped_outside_cdata_and_references_are_kept() {
+        let text = "<rss version=\"2.0\"><channel><title>Fish & Chips &amp; more &#38; &#x26; &copy;</title>\
+                    <item><title>a</title><link>http://example/?a=1&b=2</link>\
+                    <description><![CDATA[raw & kept]]></description></item></channel></rss>";
+        let error = feed_rs::parser::parse(text.as_bytes()).expect_err("ill-formed");
+        let repaired = repair(text, &error).expect("repaired");
+        assert!(
+            repaired.contains("Fish &amp; Chips &amp; more &#38; &#x26; &copy;"),
+            "{repaired}"
+        );
+        assert!(repaired.contains("?a=1&amp;b=2"));
+        assert!(repaired.contains("<![CDATA[raw & kept]]>"));
+        let feed = feed_rs::parser::parse(repaired.as_bytes()).expect("parses after repair");
+        assert_eq!(feed.entries[0].links[0].href, "http://example/?a=1&b=2");
+        assert_eq!(escape_bare_ampersands("no ampersand"), None);
+        assert_eq!(escape_bare_ampersands("&amp; &lt;"), None);
+    }
+
+    #[test]
+    fn legacy_namespaces_are_renamed_for_documents_without_entries() {
+        let atom03 = "<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><entry><title>t</title></entry></feed>";
+        assert_eq!(
+            feed_rs::parser::parse(atom03.as_bytes())
+                .expect("parses")
+                .entries
+                .len(),
+            0
+        );
+        let repaired = repair_empty(atom03).expect("repaired");
+        assert_eq!(
+            feed_rs::parser::parse(repaired.as_bytes())
+                .expect("parses")
+                .entries
+                .len(),
+            1
+        );
+        let rss090 = "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" \
+                      xmlns='http://my.netscape.com/rdf/simple/0.9/'><channel><title>c</title></channel>\
+                      <item><title>i</title><link>http://example/i</link></item></rdf:RDF>";
+        let repaired = repair_empty(rss090).expect("repaired");
+        assert_eq!(
+            feed_rs::parser::parse(repaired.as_bytes())
+                .expect("parses")
+                .entries
+                .len(),
+            1
+        );
+        assert_eq!(repair_empty("<rss version=\"2.0\"><channel/></rss>"), None);
+    }
+
+    #[test]
+    fn json_feed_tags_written_as_one_string_become_an_array() {
+        let text = r#"{"version": "https://jsonfeed.org/version/1", "title": "t", "items": [
+            {"id": "1", "content_text": "x", "tags": "workflow,omnifocus"},
+            {"id": "2", "content_text": "y", "tags": "", "authors": {"name": "A"}}]}"#;
+        let error = feed_rs::parser::parse(text.as_bytes()).expect_err("tags is not an array");
+        let repaired = repair(text, &error).expect("repaired");
+        let feed = feed_rs::parser::parse(repaired.as_bytes()).expect("parses after repair");
+        assert_eq!(feed.entries.len(), 2);
+        let tags: Vec<&str> = feed.entries[0]
+            .categories
+            .iter()
+            .map(|c| c.term.as_str())
+            .collect();
+        assert_eq!(tags, ["workflow", "omnifocus"]);
     }
 
     #[test]

@@ -44,6 +44,10 @@ pub struct Options {
     pub utc_offset: FixedOffset,
 }
 
+/// How many repairs one document may need (a feed with bare `&` and no RSS
+/// version needs two).
+const MAX_REPAIRS: usize = 3;
+
 /// How many unparseable date texts are kept as examples for the log.
 const DATE_SAMPLES: usize = 3;
 
@@ -73,24 +77,37 @@ pub fn entries(text: &str, url: &Url, options: &Options) -> Result<ParsedFeed, P
         source,
     })?;
     let unparsed = Arc::new(Mutex::new(Vec::new()));
-    let feed = match parse_with(text, url, options, &unparsed) {
-        Ok(feed) => feed,
-        // Two shapes real feeds have and feed-rs refuses; retried only on
-        // the error they cause, so other feeds pay nothing.
-        Err(error) => match compat::repair(text, &error) {
-            Some(repaired) => {
-                unparsed
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .clear();
-                parse_with(&repaired, url, options, &unparsed)
+    // Shapes real publishers serve that feed-rs refuses are repaired and
+    // parsed again (see `compat`); only after a failure or an empty result,
+    // so well-formed feeds pay nothing, and at most a few times.
+    let mut repaired: Option<String> = None;
+    let mut repairs = 0;
+    let feed = loop {
+        let current = repaired.as_deref().unwrap_or(text);
+        unparsed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        let next = match parse_with(current, url, options, &unparsed) {
+            Ok(feed) if feed.entries.is_empty() && repairs < MAX_REPAIRS => {
+                match compat::repair_empty(current) {
+                    Some(next) => next,
+                    None => break feed,
+                }
             }
-            None => Err(error),
-        }
-        .map_err(|e| ParseError::Invalid {
-            url: url.clone(),
-            reason: e.to_string(),
-        })?,
+            Ok(feed) => break feed,
+            Err(error) => match compat::repair(current, &error).filter(|_| repairs < MAX_REPAIRS) {
+                Some(next) => next,
+                None => {
+                    return Err(ParseError::Invalid {
+                        url: url.clone(),
+                        reason: error.to_string(),
+                    });
+                }
+            },
+        };
+        repaired = Some(next);
+        repairs += 1;
     };
     let entries_in_document = feed.entries.len();
     let ttl = feed
