@@ -203,8 +203,9 @@ async fn main() -> anyhow::Result<()> {
             titles_same += usize::from(same_title);
         }
         let result = result.replace(['\t', '\n'], " ");
+        let title = normalise(&title).replace('\t', " ");
         out.push_str(&format!(
-            "{file}\t{}\t{got}\t{same_count}\t{same_title}\t{charset}\t{decided}\t{ms}\t{result}\n",
+            "{file}\t{}\t{got}\t{same_count}\t{same_title}\t{charset}\t{decided}\t{ms}\t{result}\t{title}\n",
             want.entries
         ));
     }

@@ -54,6 +54,10 @@ const LEGACY_NAMESPACES: [(&str, &str); 3] = [
 /// The text with legacy namespaces renamed, for a document that parsed
 /// without entries; `None` when it uses none of them.
 pub fn repair_empty(text: &str) -> Option<String> {
+    let is_atom03 = text.contains("\"http://purl.org/atom/ns#\"")
+        || text.contains("'http://purl.org/atom/ns#'");
+    let atom03_types = is_atom03.then(|| atom03_text_types(text));
+    let text = atom03_types.as_deref().unwrap_or(text);
     let mut repaired: Option<String> = None;
     for (old, new) in LEGACY_NAMESPACES {
         for quote in ['"', '\''] {
@@ -65,6 +69,58 @@ pub fn repair_empty(text: &str) -> Option<String> {
         }
     }
     repaired
+}
+
+/// Elements whose `type` is a text construct's in Atom 1.0 but a MIME type
+/// in Atom 0.3.
+const ATOM03_TEXT_ELEMENTS: [&str; 7] = [
+    "title",
+    "subtitle",
+    "tagline",
+    "summary",
+    "content",
+    "copyright",
+    "info",
+];
+
+/// Atom 0.3 text constructs name MIME types (`type="text/html"` with
+/// `mode="escaped"`, `type="application/xhtml+xml"` with `mode="xml"`),
+/// which Atom 1.0 parsers refuse; these become `html`, `xhtml` and `text`.
+/// Links keep their MIME `type`, which Atom 1.0 also uses.
+fn atom03_text_types(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+        let tag = &rest[..end];
+        let name: String = tag[1..]
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == ':')
+            .collect();
+        if ATOM03_TEXT_ELEMENTS.contains(&name.as_str()) {
+            let mut fixed = tag.to_string();
+            for (mime, kind) in [
+                ("application/xhtml+xml", "xhtml"),
+                ("text/html", "html"),
+                ("text/plain", "text"),
+            ] {
+                for quote in ['"', '\''] {
+                    fixed = fixed.replace(
+                        &format!("type={quote}{mime}{quote}"),
+                        &format!("type={quote}{kind}{quote}"),
+                    );
+                }
+            }
+            out.push_str(&fixed);
+        } else {
+            out.push_str(tag);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Every `&` that does not start a character or entity reference, as
@@ -170,24 +226,43 @@ fn rss_version(text: &str) -> Option<String> {
         return None;
     }
     let attributes = &tag[name_end..];
-    let mut repaired = String::with_capacity(text.len() + 16);
-    match attribute_span(attributes, "version") {
+    let at = start + name_end;
+    let mut repaired = String::with_capacity(text.len() + 32);
+    let version_known = match attribute_span(attributes, "version") {
         Some((value_start, value_end)) => {
             let value = &attributes[value_start..value_end];
             if KNOWN_RSS_VERSIONS.contains(&value.trim()) {
-                return None;
+                repaired.push_str(&text[..tag_end]);
+                true
+            } else {
+                repaired.push_str(&text[..at + value_start]);
+                repaired.push_str("2.0");
+                repaired.push_str(&text[at + value_end..tag_end]);
+                false
             }
-            let at = start + name_end;
-            repaired.push_str(&text[..at + value_start]);
-            repaired.push_str("2.0");
-            repaired.push_str(&text[at + value_end..]);
         }
         None => {
-            let at = start + name_end;
             repaired.push_str(&text[..at]);
             repaired.push_str(" version=\"2.0\"");
-            repaired.push_str(&text[at..]);
+            repaired.push_str(&text[at..tag_end]);
+            false
         }
+    };
+    // `<rss>` with items but no `<channel>` (or nothing at all, a site's
+    // "no news yet"): read as one channel rather than "no root element".
+    let rest = &text[tag_end..];
+    let self_closing = tag.ends_with('/');
+    let close = rest.rfind("</rss>");
+    match (text.contains("<channel"), self_closing, close) {
+        (false, false, Some(close)) => {
+            repaired.push('>');
+            repaired.push_str("<channel>");
+            repaired.push_str(&rest[1..close]);
+            repaired.push_str("</channel>");
+            repaired.push_str(&rest[close..]);
+        }
+        _ if version_known => return None,
+        _ => repaired.push_str(rest),
     }
     Some(repaired)
 }
@@ -324,7 +399,9 @@ mod tests {
 
     #[test]
     fn legacy_namespaces_are_renamed_for_documents_without_entries() {
-        let atom03 = "<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><entry><title>t</title></entry></feed>";
+        let atom03 = "<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><entry>\
+                      <title type=\"application/xhtml+xml\" mode=\"xml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">t</div></title>\
+                      <link rel=\"alternate\" type=\"text/html\" href=\"http://example/t\"/></entry></feed>";
         assert_eq!(
             feed_rs::parser::parse(atom03.as_bytes())
                 .expect("parses")

@@ -82,6 +82,9 @@ pub fn entries(text: &str, url: &Url, options: &Options) -> Result<ParsedFeed, P
     // so well-formed feeds pay nothing, and at most a few times.
     let mut repaired: Option<String> = None;
     let mut repairs = 0;
+    // A document that parsed without entries, kept in case its repair
+    // fails: an empty feed is a better answer than an error then.
+    let mut empty: Option<model::Feed> = None;
     let feed = loop {
         let current = repaired.as_deref().unwrap_or(text);
         unparsed
@@ -89,21 +92,27 @@ pub fn entries(text: &str, url: &Url, options: &Options) -> Result<ParsedFeed, P
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
         let next = match parse_with(current, url, options, &unparsed) {
-            Ok(feed) if feed.entries.is_empty() && repairs < MAX_REPAIRS => {
+            Ok(feed) if feed.entries.is_empty() && repairs < MAX_REPAIRS && empty.is_none() => {
                 match compat::repair_empty(current) {
-                    Some(next) => next,
+                    Some(next) => {
+                        empty = Some(feed);
+                        next
+                    }
                     None => break feed,
                 }
             }
             Ok(feed) => break feed,
             Err(error) => match compat::repair(current, &error).filter(|_| repairs < MAX_REPAIRS) {
                 Some(next) => next,
-                None => {
-                    return Err(ParseError::Invalid {
-                        url: url.clone(),
-                        reason: error.to_string(),
-                    });
-                }
+                None => match empty {
+                    Some(feed) => break feed,
+                    None => {
+                        return Err(ParseError::Invalid {
+                            url: url.clone(),
+                            reason: error.to_string(),
+                        });
+                    }
+                },
             },
         };
         repaired = Some(next);
