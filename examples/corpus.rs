@@ -22,10 +22,11 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use feedsieve::config::Config;
+use feedsieve::fetch::charset::{self, DocumentKind, Hints};
 use feedsieve::fetch::{FeedResponse, Fetcher};
 use feedsieve::model::Validators;
 use feedsieve::parse;
@@ -216,6 +217,39 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64(),
         peak_rss_mib(),
         results_path.display()
+    );
+
+    // Phase 1b: decode + parse time against feed-rs alone on the same
+    // bytes (the anchor), in process, no HTTP; each file five times.
+    let (mut ours, mut anchor) = (Duration::ZERO, Duration::ZERO);
+    let mut anchor_panics = std::collections::BTreeSet::new();
+    // feed-rs alone panics on some raw inputs (that is one of the findings);
+    // keep the default hook from printing a backtrace for each.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    for file in rows.keys() {
+        let bytes = std::fs::read(corpus.join(file))?;
+        let url = Url::parse(&format!("{}/static/{file}", server.base))?;
+        for _ in 0..5 {
+            let t = Instant::now();
+            let decoded = charset::decode(&bytes, DocumentKind::Feed, &Hints::default());
+            let _ = std::hint::black_box(parse::entries(&decoded.text, &url, &options));
+            ours += t.elapsed();
+            let t = Instant::now();
+            let raw = std::panic::catch_unwind(|| feed_rs::parser::parse(bytes.as_slice()).is_ok());
+            anchor += t.elapsed();
+            if raw.is_err() {
+                anchor_panics.insert(file.clone());
+            }
+        }
+    }
+    std::panic::set_hook(hook);
+    println!("feed-rs alone panicked on: {anchor_panics:?}");
+    println!(
+        "decode + parse of all {} files ×5: feedsieve {:.0} ms, feed-rs alone (anchor) {:.0} ms",
+        rows.len(),
+        ours.as_secs_f64() * 1000.0,
+        anchor.as_secs_f64() * 1000.0
     );
 
     // Phase 2: live hostile endpoints as sources of one daemon pass.

@@ -29,6 +29,53 @@
 
 use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 
+/// `text` without any XML declaration (`<?xml …?>` outside comments and
+/// CDATA), wherever it stands.
+///
+/// Text reaches feed-rs already decoded to UTF-8, but feed-rs's reader
+/// (quick-xml's `DecodingReader`) still switches its decoder when it meets a
+/// declaration naming another encoding: within its first bytes it decodes
+/// our UTF-8 as that encoding (mojibake: `<!-- c --><?xml … encoding=
+/// "windows-1251"?>` turns "Новости" into "РќРѕРІРѕСЃС‚Рё"), and later in the
+/// document it panics ("set_encoding() called after prefix buffer was
+/// drained", quick-xml 0.42; raw `feedparser/encoding/utf-16be-bom.xml`
+/// triggers it too). A declaration anywhere but at the very start is
+/// ill-formed anyway (XML 1.0 §2.8), so dropping every one loses nothing.
+pub fn without_declarations(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("<?xml") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("<") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let skip = if rest.starts_with("<!--") {
+            let end = rest.find("-->").map_or(rest.len(), |e| e + 3);
+            out.push_str(&rest[..end]);
+            end
+        } else if rest.starts_with("<![CDATA[") {
+            let end = rest.find("]]>").map_or(rest.len(), |e| e + 3);
+            out.push_str(&rest[..end]);
+            end
+        } else if rest.starts_with("<?xml")
+            && rest[5..]
+                .chars()
+                .next()
+                .is_none_or(|c| c.is_ascii_whitespace() || c == '?')
+        {
+            // Dropped: up to its `?>`, or to the end of a truncated one.
+            rest.find("?>").map_or(rest.len(), |e| e + 2)
+        } else {
+            out.push('<');
+            1
+        };
+        rest = &rest[skip..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 /// The text repaired for the error feed-rs reported, or `None`.
 pub fn repair(text: &str, error: &ParseFeedError) -> Option<String> {
     match error {
@@ -376,6 +423,21 @@ mod tests {
         assert_eq!(repair("<html><body/></html>", &no_root()), None);
         assert_eq!(repair("<rssfeed/>", &no_root()), None);
         assert_eq!(repair("", &no_root()), None);
+    }
+
+    #[test]
+    fn declarations_anywhere_are_dropped_but_comments_cdata_and_stylesheets_kept() {
+        let text = "<!-- <?xml version='1.0'?> --><?xml version=\"1.0\" encoding=\"windows-1251\"?>\
+                    <?xml-stylesheet href=\"s.xsl\"?><rss><![CDATA[<?xml x?>]]><?xml version='1.0' encoding='utf-16'?></rss>";
+        assert_eq!(
+            without_declarations(text),
+            "<!-- <?xml version='1.0'?> --><?xml-stylesheet href=\"s.xsl\"?><rss><![CDATA[<?xml x?>]]></rss>"
+        );
+        assert!(matches!(
+            without_declarations("<rss/>"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(without_declarations("<rss><?xml "), "<rss>");
     }
 
     #[test]

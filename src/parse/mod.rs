@@ -71,7 +71,8 @@ pub struct ParsedFeed {
 /// UTF-8 by `fetch::charset`) fetched from `url`.
 pub fn entries(text: &str, url: &Url, options: &Options) -> Result<ParsedFeed, ParseError> {
     // feed-rs would decode again by the declaration's encoding.
-    let text = charset::without_xml_declaration(text);
+    let text = compat::without_declarations(charset::without_xml_declaration(text));
+    let text: &str = &text;
     dtd::refuse_entity_declarations(text).map_err(|source| ParseError::Dtd {
         url: url.clone(),
         source,
@@ -148,7 +149,7 @@ fn parse_with(
 ) -> Result<model::Feed, feed_rs::parser::ParseFeedError> {
     let dates = dates::DateParser::new(options.utc_offset);
     let unparsed = Arc::clone(unparsed);
-    feed_rs::parser::Builder::new()
+    let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(url.as_str()))
         // feed-rs invents an id (random for some formats) when an entry has
         // none; an empty id tells `entry_key` to fall back to the link.
@@ -163,8 +164,19 @@ fn parse_with(
             }
             parsed
         })
-        .build()
-        .parse(text.as_bytes())
+        .build();
+    // Last line of defence: a panic inside feed-rs or quick-xml on some
+    // input nobody has tried yet becomes this feed's parse error instead of
+    // an aborted refresh task. (The known one, a late encoding declaration,
+    // is removed before parsing: see `compat::without_declarations`.)
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        parser.parse(text.as_bytes())
+    }))
+    .unwrap_or_else(|_| {
+        Err(feed_rs::parser::ParseFeedError::IoError(
+            std::io::Error::other("the XML parser failed on this document"),
+        ))
+    })
 }
 
 /// The `max_items` newest entries, in document order. Entries without a
@@ -327,6 +339,19 @@ mod tests {
         let b = entries(xml.as_bytes(), &url()).unwrap();
         assert!(a.entries[0].key.starts_with("hash:"));
         assert_eq!(a.entries[0].key, b.entries[0].key);
+    }
+
+    #[test]
+    fn a_declaration_after_a_comment_neither_garbles_nor_panics() {
+        let long = "x".repeat(20_000);
+        for text in [
+            "<!-- c -->\n<?xml version=\"1.0\" encoding=\"windows-1251\"?><rss version=\"2.0\"><channel><title>Новости</title></channel></rss>".to_string(),
+            format!("<!-- {long} -->\n<?xml version=\"1.0\" encoding=\"windows-1251\"?><rss version=\"2.0\"><channel><title>Новости</title></channel></rss>"),
+            format!("<rss version=\"2.0\"><channel><title>Новости</title><!-- {long} --><?xml version=\"1.0\" encoding=\"utf-16\"?></channel></rss>"),
+        ] {
+            let feed = super::entries(&text, &url(), &options()).unwrap();
+            assert_eq!(feed.title.as_deref(), Some("Новости"));
+        }
     }
 
     #[test]
