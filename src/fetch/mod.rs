@@ -378,10 +378,11 @@ impl Fetcher {
         let mut moved_to = None;
         let mut only_permanent_so_far = true;
         for _ in 0..=self.max_redirects {
+            // Named by the URL asked for; the refused hop is in `refused`.
             self.policy
                 .check_url(&current)
                 .map_err(|refused| FetchError::Refused {
-                    url: current.clone(),
+                    url: url.clone(),
                     refused: Box::new(refused),
                 })?;
             let host = current.host_str().unwrap_or_default().to_owned();
@@ -392,7 +393,7 @@ impl Fetcher {
                 .headers(headers.clone())
                 .send()
                 .await
-                .map_err(|source| request_error(&current, source))?;
+                .map_err(|source| request_error(url, &current, source))?;
             let status = response.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                 let location = response
@@ -441,7 +442,7 @@ impl Fetcher {
                         url: current.clone(),
                         limit,
                     },
-                    body::BodyError::Read(source) => request_error(&current, source),
+                    body::BodyError::Read(source) => request_error(url, &current, source),
                 })?;
             return Ok(Response {
                 url: current,
@@ -479,21 +480,22 @@ fn feed_from(
     }
 }
 
-/// A reqwest error, or the guard's refusal when that is what it carries
-/// (a name that resolved only to private addresses).
-fn request_error(url: &Url, source: reqwest::Error) -> FetchError {
+/// A reqwest error on `hop` (a redirect target of `asked`, or `asked`
+/// itself), or the guard's refusal when that is what it carries (a name
+/// that resolved only to private addresses).
+fn request_error(asked: &Url, hop: &Url, source: reqwest::Error) -> FetchError {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&source);
     while let Some(current) = cause {
         if let Some(refused) = current.downcast_ref::<Refused>() {
             return FetchError::Refused {
-                url: url.clone(),
+                url: asked.clone(),
                 refused: Box::new(refused.clone()),
             };
         }
         cause = current.source();
     }
     FetchError::Request {
-        url: url.clone(),
+        url: hop.clone(),
         source,
     }
 }

@@ -229,6 +229,18 @@ async fn a_redirect_from_an_allowed_origin_to_another_loopback_port_is_never_con
             other => panic!("{route}: expected a refusal, got {other}"),
         }
     }
+    let named = get_feed(&fetcher, &url(&format!("{}/to-canary", origin.uri())))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        named.starts_with(&format!(
+            "{}/to-canary: address guard refused http://127.0.0.1:{}/redirected: 127.0.0.1 is a loopback address",
+            origin.uri(),
+            canary.port
+        )),
+        "the error names the URL asked for and the refused hop: {named}"
+    );
     let file = get_feed(&fetcher, &url(&format!("{}/to-file", origin.uri())))
         .await
         .unwrap_err();
