@@ -156,17 +156,14 @@ async fn poll_forever(
     permits: Arc<Semaphore>,
     mut stopped: watch::Receiver<bool>,
 ) {
-    let mut due = schedule::first_poll(Utc::now(), source.interval, rand::random());
-    // A source that was backing off (or told to come back later with
-    // Retry-After) before a restart keeps waiting: restarting the daemon
-    // must not hammer a server that asked for a pause.
     let store = pipeline.store.clone();
     let name = source.name.clone();
-    if let Ok(Ok(state)) = tokio::task::spawn_blocking(move || store.source_state(&name)).await
-        && let Some(not_before) = state.retry_not_before
-    {
-        due = due.max(not_before);
-    }
+    let not_before = match tokio::task::spawn_blocking(move || store.source_state(&name)).await {
+        Ok(Ok(state)) => state.retry_not_before,
+        // The refresh reads the state again and records any problem.
+        _ => None,
+    };
+    let mut due = schedule::first_poll(Utc::now(), source.interval, rand::random(), not_before);
     loop {
         let wait = (due - Utc::now()).to_std().unwrap_or_default();
         let work = async {

@@ -39,10 +39,19 @@ pub fn next_after_failure(
 
 /// The first poll after start-up: somewhere in the first interval (at most
 /// a minute away), so a restart does not fetch every source at once, but a
-/// fresh install still shows items quickly.
-pub fn first_poll(now: DateTime<Utc>, interval: Duration, unit: f64) -> DateTime<Utc> {
+/// fresh install still shows items quickly. A source that was backing off
+/// before the restart (`not_before`: its stored next attempt while failing,
+/// which may come from a server's Retry-After) keeps waiting: restarting the
+/// daemon must not hammer a server that asked for a pause.
+pub fn first_poll(
+    now: DateTime<Utc>,
+    interval: Duration,
+    unit: f64,
+    not_before: Option<DateTime<Utc>>,
+) -> DateTime<Utc> {
     let window = interval.min(Duration::from_secs(60));
-    now + window.mul_f64(unit.clamp(0.0, 1.0))
+    let soon = now + window.mul_f64(unit.clamp(0.0, 1.0));
+    not_before.map_or(soon, |t| soon.max(t))
 }
 
 fn spread(d: Duration, jitter: f64) -> chrono::Duration {
@@ -102,7 +111,19 @@ mod tests {
     #[test]
     fn first_poll_is_within_a_minute() {
         let i = Duration::from_secs(3600);
-        assert_eq!((first_poll(t0(), i, 1.0) - t0()).num_seconds(), 60);
-        assert_eq!((first_poll(t0(), i, 0.0) - t0()).num_seconds(), 0);
+        assert_eq!((first_poll(t0(), i, 1.0, None) - t0()).num_seconds(), 60);
+        assert_eq!((first_poll(t0(), i, 0.0, None) - t0()).num_seconds(), 0);
+    }
+
+    #[test]
+    fn a_source_backing_off_before_a_restart_keeps_waiting() {
+        let i = Duration::from_secs(3600);
+        let asked = t0() + chrono::Duration::hours(2);
+        assert_eq!(first_poll(t0(), i, 0.5, Some(asked)), asked);
+        let past = t0() - chrono::Duration::hours(2);
+        assert_eq!(
+            (first_poll(t0(), i, 0.5, Some(past)) - t0()).num_seconds(),
+            30
+        );
     }
 }

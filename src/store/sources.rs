@@ -10,6 +10,11 @@ use super::{Store, StoreError, from_unix, unix};
 use crate::config::SourceConfig;
 use crate::model::{SourceId, SourcePoll, Validators};
 
+/// How many failures in a row make a source go back from its `fetch_url`
+/// (a moved or discovered address) to its configured `url`: the page may
+/// now link to another feed, or the old address redirect somewhere new.
+pub const FETCH_URL_FAILURES: u32 = 3;
+
 /// How many polls in a row must see the same permanent redirect before the
 /// stored address follows it. One 301 can be a misconfigured server for an
 /// afternoon (it happens during site migrations); three in a row is a move.
@@ -168,7 +173,9 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed refresh. Nothing already stored is touched.
+    /// Records a failed refresh. Nothing already stored is touched, except
+    /// that after [`FETCH_URL_FAILURES`] failures in a row a moved or
+    /// discovered address is dropped for the configured one.
     pub fn record_error(
         &self,
         id: SourceId,
@@ -178,9 +185,12 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.conn().execute(
             "UPDATE sources SET last_fetch_at = ?2, last_status = 'error', last_error = ?3,
-                 error_count = error_count + 1, next_fetch_at = ?4
+                 error_count = error_count + 1, next_fetch_at = ?4,
+                 fetch_url = CASE WHEN error_count + 1 >= ?5 THEN NULL ELSE fetch_url END,
+                 fetch_url_reason =
+                     CASE WHEN error_count + 1 >= ?5 THEN NULL ELSE fetch_url_reason END
              WHERE id = ?1",
-            params![id.0, unix(now), error, unix(next)],
+            params![id.0, unix(now), error, unix(next), FETCH_URL_FAILURES],
         )?;
         Ok(())
     }

@@ -293,6 +293,49 @@ async fn a_front_page_url_is_replaced_by_the_feed_it_announces() {
 }
 
 #[tokio::test]
+async fn a_discovered_feed_that_keeps_failing_is_rediscovered_from_the_page() {
+    let origin = MockServer::start().await;
+    serve_bytes(
+        &origin,
+        "/",
+        "feeds/site-front-page.html",
+        "text/html; charset=utf-8",
+    )
+    .await;
+    // The announced feed works once, then disappears (the site moved it).
+    Mock::given(method("GET"))
+        .and(path("/rss/all.xml"))
+        .respond_with(feed_response(one_item()))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&origin)
+        .await;
+    serve(&origin, "/rss/all.xml", ResponseTemplate::new(404)).await;
+    let app = TestApp::with_origin(origin, &source("Front", "/", "")).await;
+    app.fetch_pass().await;
+    assert!(
+        app.source_row::<Option<String>>("Front", "fetch_url")
+            .is_some()
+    );
+    for failures in 1..=3i64 {
+        app.fetch_pass().await;
+        assert_eq!(app.source_row::<i64>("Front", "error_count"), failures);
+        let fetch_url: Option<String> = app.source_row("Front", "fetch_url");
+        assert_eq!(
+            fetch_url.is_none(),
+            failures == 3,
+            "after {failures} failures"
+        );
+    }
+    app.fetch_pass().await;
+    assert_eq!(
+        requests_to(&app.origin, "/").await,
+        2,
+        "the page is read again"
+    );
+}
+
+#[tokio::test]
 async fn windows_1251_koi8r_and_mislabelled_feeds_are_stored_as_correct_utf8() {
     let origin = MockServer::start().await;
     serve_bytes(
