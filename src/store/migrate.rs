@@ -24,6 +24,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0002_fetch_state",
         include_str!("../../migrations/0002_fetch_state.sql"),
     ),
+    (
+        4,
+        "0004_stories",
+        include_str!("../../migrations/0004_stories.sql"),
+    ),
+    (
+        5,
+        "0005_topic_evidence",
+        include_str!("../../migrations/0005_topic_evidence.sql"),
+    ),
 ];
 
 pub(super) fn run(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

@@ -8,3 +8,5 @@ mod config_files;
 mod fetching;
 mod pipeline;
 mod polling;
+mod stories;
+mod topics;
