@@ -361,22 +361,18 @@ impl Fetcher {
         })
     }
 
-    /// GET `url`, following redirects through the guard, with one deadline
-    /// for the whole exchange.
+    /// GET `url`, following redirects hop by hop through the guard and the
+    /// politeness limiter, with one deadline for the whole exchange.
+    ///
+    /// The deadline starts when the first request is sent, not while it
+    /// waits for a slot on its host: a refresh that queues twenty article
+    /// pages behind `fetch.per_host` must not see the last ones time out
+    /// before they were ever sent.
     async fn get(&self, url: &Url, headers: HeaderMap) -> Result<Response, FetchError> {
-        match tokio::time::timeout(self.timeout, self.follow(url, headers)).await {
-            Ok(result) => result,
-            Err(_) => Err(FetchError::Timeout {
-                url: url.clone(),
-                after: self.timeout,
-            }),
-        }
-    }
-
-    async fn follow(&self, url: &Url, headers: HeaderMap) -> Result<Response, FetchError> {
         let mut current = url.clone();
         let mut moved_to = None;
         let mut only_permanent_so_far = true;
+        let mut deadline = None;
         for _ in 0..=self.max_redirects {
             // Named by the URL asked for; the refused hop is in `refused`.
             self.policy
@@ -387,76 +383,126 @@ impl Fetcher {
                 })?;
             let host = current.host_str().unwrap_or_default().to_owned();
             let _permit = self.limiter.acquire(&host).await;
-            let response = self
-                .client
-                .get(current.clone())
-                .headers(headers.clone())
-                .send()
+            let deadline =
+                *deadline.get_or_insert_with(|| tokio::time::Instant::now() + self.timeout);
+            let hop = tokio::time::timeout_at(deadline, self.hop(url, &current, &headers))
                 .await
-                .map_err(|source| request_error(url, &current, source))?;
-            let status = response.status();
-            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
-                let location = response
-                    .headers()
-                    .get(header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default()
-                    .to_owned();
-                let next = current
-                    .join(location.trim())
-                    .map_err(|_| FetchError::BadRedirect {
-                        url: current.clone(),
-                        location: location.clone(),
-                    })?;
-                let permanent = matches!(
-                    status,
-                    StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
-                );
-                only_permanent_so_far &= permanent;
-                if only_permanent_so_far {
-                    moved_to = Some(next.clone());
-                }
-                current = next;
-                continue;
-            }
-            if status == StatusCode::GONE {
-                return Err(FetchError::Gone { url: current });
-            }
-            if !(status.is_success() || status == StatusCode::NOT_MODIFIED) {
-                let retry_after = response
-                    .headers()
-                    .get(header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| backoff::parse_retry_after(v, Utc::now()));
-                return Err(FetchError::Status {
-                    url: current,
-                    status,
-                    retry_after,
-                });
-            }
-            let headers = response.headers().clone();
-            let body = body::read_capped(response, self.max_body)
-                .await
-                .map_err(|e| match e {
-                    body::BodyError::TooLarge { limit } => FetchError::TooLarge {
-                        url: current.clone(),
-                        limit,
-                    },
-                    body::BodyError::Read(source) => request_error(url, &current, source),
+                .unwrap_or_else(|_| {
+                    Err(FetchError::Timeout {
+                        url: url.clone(),
+                        after: self.timeout,
+                    })
                 })?;
-            return Ok(Response {
-                url: current,
-                status,
-                headers,
-                body,
-                moved_to,
-            });
+            match hop {
+                Hop::Redirect { to, permanent } => {
+                    only_permanent_so_far &= permanent;
+                    if only_permanent_so_far {
+                        moved_to = Some(to.clone());
+                    }
+                    current = to;
+                }
+                Hop::Done {
+                    status,
+                    headers,
+                    body,
+                } => {
+                    return Ok(Response {
+                        url: current,
+                        status,
+                        headers,
+                        body,
+                        moved_to,
+                    });
+                }
+            }
         }
         Err(FetchError::TooManyRedirects {
             url: url.clone(),
             max: self.max_redirects,
         })
     }
+
+    /// One request of an exchange: a redirect to follow, or a final answer
+    /// read in full (2xx, 304); anything else is an error.
+    async fn hop(
+        &self,
+        asked: &Url,
+        current: &Url,
+        headers: &HeaderMap,
+    ) -> Result<Hop, FetchError> {
+        let response = self
+            .client
+            .get(current.clone())
+            .headers(headers.clone())
+            .send()
+            .await
+            .map_err(|source| request_error(asked, current, source))?;
+        let status = response.status();
+        if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+            let location = response
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let to = current
+                .join(location.trim())
+                .map_err(|_| FetchError::BadRedirect {
+                    url: current.clone(),
+                    location: location.clone(),
+                })?;
+            let permanent = matches!(
+                status,
+                StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
+            );
+            return Ok(Hop::Redirect { to, permanent });
+        }
+        if status == StatusCode::GONE {
+            return Err(FetchError::Gone {
+                url: current.clone(),
+            });
+        }
+        if !(status.is_success() || status == StatusCode::NOT_MODIFIED) {
+            let retry_after = response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| backoff::parse_retry_after(v, Utc::now()));
+            return Err(FetchError::Status {
+                url: current.clone(),
+                status,
+                retry_after,
+            });
+        }
+        let headers = response.headers().clone();
+        let body = body::read_capped(response, self.max_body)
+            .await
+            .map_err(|e| match e {
+                body::BodyError::TooLarge { limit } => FetchError::TooLarge {
+                    url: current.clone(),
+                    limit,
+                },
+                body::BodyError::Read(source) => request_error(asked, current, source),
+            })?;
+        Ok(Hop::Done {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// What one request of an exchange ended with.
+enum Hop {
+    Redirect {
+        to: Url,
+        permanent: bool,
+    },
+    Done {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+    },
 }
 
 fn feed_from(

@@ -328,6 +328,26 @@ async fn requests_to_one_host_never_run_more_than_per_host_at_once() {
 }
 
 #[tokio::test]
+async fn waiting_for_a_slot_on_a_busy_host_does_not_count_against_the_timeout() {
+    // Each answer takes 0.6 s and only one request may run at a time, so the
+    // third page waits about 1.2 s for its slot: longer than the 1 s timeout,
+    // which must only start once its request is sent.
+    let server = RawServer::start(Misbehaviour::SlowOk {
+        delay: Duration::from_millis(600),
+    })
+    .await;
+    let fetcher = fetcher("per_host = 1\ntimeout = \"1s\"\nallow_private_networks = true");
+    let pages = (0..3).map(|i| {
+        let fetcher = fetcher.clone();
+        let url = server.url(&format!("/article/{i}"));
+        async move { fetcher.page(&url, None).await }
+    });
+    let results = futures_util::future::join_all(pages).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(server.most_at_once(), 1);
+}
+
+#[tokio::test]
 async fn rate_limits_and_outages_carry_their_retry_after() {
     let origin = MockServer::start().await;
     Mock::given(path("/429"))
