@@ -5,6 +5,8 @@ mod support;
 
 mod cli;
 mod config_files;
+mod fetching;
 mod pipeline;
+mod polling;
 mod stories;
 mod topics;
