@@ -67,6 +67,15 @@ enum Sub {
         #[arg(long, default_value_t = 1000)]
         sample: usize,
     },
+    /// Runs a command and writes its wait4 usage to a file (used to start
+    /// every measured command from a small process; see `measure`).
+    #[command(hide = true)]
+    Measure {
+        #[arg(long)]
+        report: PathBuf,
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
     /// Serves the farm until Ctrl-C, with a feedsieve config and a baseline
     /// manifest for it in `<out>/serve/`: for profiling and trying things.
     Serve {
@@ -163,6 +172,10 @@ fn main() -> anyhow::Result<()> {
             let floors = floors::run(farm.spec(), port, sample)?;
             println!("{}", serde_json::to_string(&floors)?);
             Ok(())
+        }
+        Some(Sub::Measure { report, command }) => {
+            let code = measure::helper(&report, &command)?;
+            std::process::exit(code)
         }
         Some(Sub::Serve { run }) => runtime()?.block_on(serve(run)),
         None => runtime()?.block_on(self::run(cli.run)),
@@ -804,7 +817,7 @@ async fn phase_latency(
     }
     stop.store(true, Relaxed);
     let _ = hammer.await;
-    let rss_now = measure::rss_mb(child.pid());
+    let rss_now = child.pid().and_then(measure::rss_mb);
     child.terminate();
     let usage = child.wait_async().await?;
     let mut ms = Vec::new();
