@@ -1,0 +1,707 @@
+//! Finding the main content of a page: which subtrees hold the article and
+//! which nodes inside them are not part of it.
+//!
+//! In: a [`Dom`] and the nodes already excluded (hidden, stripped by a
+//! source's rules). Out: [`Content`], the content roots in document order and
+//! the per-node exclusion list the renderers honour.
+//!
+//! The method is Readability's (Arc90, 2009; Mozilla's Readability.js):
+//! every paragraph-sized run of text scores its container and, less, the
+//! containers above it; the best-scoring container, discounted by its link
+//! density, is the content; its siblings that score close to it or read like
+//! prose join it (bodies split across sibling divs); then boilerplate inside
+//! is pruned by shape (link-heavy lists, image strips, form controls) and by
+//! name (share bars, captions, "read also" boxes).
+
+use super::dom::{Dom, NONE, Tag, Visit};
+use super::hints;
+
+/// The chosen content of a page.
+pub(super) struct Content {
+    /// Subtrees that make the article, in document order.
+    pub roots: Vec<u32>,
+    /// Nodes (with their subtrees) left out of the article.
+    pub excluded: Vec<bool>,
+}
+
+/// How hard to look: the first pass strips likely boilerplate early; when
+/// that leaves too little text the page is scored again more leniently
+/// (Readability's "flags" retry).
+#[derive(Clone, Copy)]
+struct Pass {
+    strip_unlikely: bool,
+    weigh_classes: bool,
+    clean_conditionally: bool,
+}
+
+const PASSES: [Pass; 3] = [
+    Pass {
+        strip_unlikely: true,
+        weigh_classes: true,
+        clean_conditionally: true,
+    },
+    Pass {
+        strip_unlikely: false,
+        weigh_classes: true,
+        clean_conditionally: true,
+    },
+    Pass {
+        strip_unlikely: false,
+        weigh_classes: false,
+        clean_conditionally: false,
+    },
+];
+
+/// Below this many characters of text a pass is not trusted and the next,
+/// more lenient one is tried (Readability's `charThreshold`).
+const ENOUGH_CHARS: u32 = 500;
+
+/// Per-node facts that do not depend on the pass.
+pub(super) struct Facts {
+    /// Hint bits of `class` and of `id`.
+    class_bits: Vec<u8>,
+    id_bits: Vec<u8>,
+    /// Hidden or never text, or excluded by the caller.
+    gone: Vec<bool>,
+}
+
+impl Facts {
+    pub(super) fn new(dom: &Dom<'_>, excluded: &[bool]) -> Facts {
+        let n = dom.len();
+        let mut class_bits = vec![0u8; n];
+        let mut id_bits = vec![0u8; n];
+        let mut gone = excluded.to_vec();
+        for (i, node) in dom.nodes.iter().enumerate() {
+            let Some(el) = node.el else { continue };
+            if node.tag.is_never_text() || node.tag == Tag::Nav {
+                gone[i] = true;
+            }
+            for (q, v) in el.attrs.iter() {
+                match &*q.local {
+                    "class" => class_bits[i] = hints::of(v),
+                    "id" => id_bits[i] = hints::of(v),
+                    "hidden" => gone[i] = true,
+                    "aria-hidden" if v.trim() == "true" => gone[i] = true,
+                    "style" if is_hidden_style(v) => gone[i] = true,
+                    "role" if is_boilerplate_role(v) => gone[i] = true,
+                    _ => {}
+                }
+            }
+        }
+        Facts {
+            class_bits,
+            id_bits,
+            gone,
+        }
+    }
+
+    fn class_weight(&self, i: usize) -> f32 {
+        let mut w = 0.0;
+        for bits in [self.class_bits[i], self.id_bits[i]] {
+            if bits & hints::NEGATIVE != 0 {
+                w -= 25.0;
+            }
+            if bits & hints::POSITIVE != 0 {
+                w += 25.0;
+            }
+        }
+        w
+    }
+
+    fn unlikely(&self, dom: &Dom<'_>, i: usize) -> bool {
+        let bits = self.class_bits[i] | self.id_bits[i];
+        bits & hints::UNLIKELY != 0
+            && bits & hints::MAYBE == 0
+            && !matches!(
+                dom.nodes[i].tag,
+                Tag::Body | Tag::Html | Tag::A | Tag::Article | Tag::Main
+            )
+    }
+
+    fn junk(&self, i: usize) -> bool {
+        (self.class_bits[i] | self.id_bits[i]) & hints::JUNK != 0
+    }
+}
+
+fn is_hidden_style(style: &str) -> bool {
+    let s = style.as_bytes();
+    let has = |needle: &str| {
+        s.windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    };
+    (has("display") && (has("display:none") || has("display: none")))
+        || (has("visibility") && (has("visibility:hidden") || has("visibility: hidden")))
+}
+
+/// ARIA roles of page furniture (WAI-ARIA 1.2 landmark and live-region roles).
+fn is_boilerplate_role(role: &str) -> bool {
+    matches!(
+        role.trim(),
+        "menu" | "menubar" | "complementary" | "navigation" | "alert" | "alertdialog" | "dialog"
+    )
+}
+
+/// Finds the content of the page, trying more lenient passes when a strict
+/// one finds too little.
+pub(super) fn find(dom: &Dom<'_>, facts: &Facts) -> Option<Content> {
+    let mut best: Option<(u32, Content)> = None;
+    for pass in PASSES {
+        let Some(c) = find_with(dom, facts, pass) else {
+            continue;
+        };
+        let chars = text_chars(dom, &c);
+        if chars >= ENOUGH_CHARS {
+            return Some(c);
+        }
+        if best.as_ref().is_none_or(|(b, _)| chars > *b) {
+            best = Some((chars, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+fn text_chars(dom: &Dom<'_>, c: &Content) -> u32 {
+    struct Count<'d, 'a, 'x> {
+        dom: &'d Dom<'a>,
+        excluded: &'x [bool],
+        n: u32,
+    }
+    impl Visit for Count<'_, '_, '_> {
+        fn skip(&mut self, i: u32) -> bool {
+            self.excluded[i as usize]
+        }
+        fn enter(&mut self, i: u32) {
+            self.n += char_count(self.dom.nodes[i as usize].text).0;
+        }
+        fn leave(&mut self, _: u32) {}
+    }
+    let mut v = Count {
+        dom,
+        excluded: &c.excluded,
+        n: 0,
+    };
+    for &r in &c.roots {
+        dom.walk(r, &mut v);
+    }
+    v.n
+}
+
+/// Non-whitespace characters and commas in a text.
+fn char_count(s: &str) -> (u32, u32) {
+    let mut chars = 0;
+    let mut commas = 0;
+    for c in s.chars() {
+        if !c.is_whitespace() {
+            chars += 1;
+            if matches!(c, ',' | '，' | '、' | '،') {
+                commas += 1;
+            }
+        }
+    }
+    (chars, commas)
+}
+
+/// A run of inline text between block boundaries: what a reader sees as one
+/// paragraph.
+struct Run {
+    /// The nearest block element around the run.
+    owner: u32,
+    chars: u32,
+    link_chars: u32,
+    commas: u32,
+}
+
+/// One bottom-up pass's worth of numbers.
+struct Measure<'d, 'a, 'x> {
+    dom: &'d Dom<'a>,
+    gone: &'x [bool],
+    chars: Vec<u32>,
+    link_chars: Vec<u32>,
+    runs: Vec<Run>,
+    blocks: Vec<u32>,
+    links: u32,
+    cur: Run,
+    last_br: bool,
+}
+
+impl Measure<'_, '_, '_> {
+    fn flush(&mut self) {
+        if self.cur.chars > 0 {
+            let owner = self.blocks.last().copied().unwrap_or(NONE);
+            self.runs.push(Run {
+                owner,
+                chars: self.cur.chars,
+                link_chars: self.cur.link_chars,
+                commas: self.cur.commas,
+            });
+        }
+        self.cur = Run {
+            owner: NONE,
+            chars: 0,
+            link_chars: 0,
+            commas: 0,
+        };
+    }
+}
+
+impl Visit for Measure<'_, '_, '_> {
+    fn skip(&mut self, i: u32) -> bool {
+        self.gone[i as usize]
+    }
+
+    fn enter(&mut self, i: u32) {
+        let n = &self.dom.nodes[i as usize];
+        match n.tag {
+            Tag::Text => {
+                let (c, commas) = char_count(n.text);
+                if c > 0 {
+                    self.chars[i as usize] = c;
+                    self.cur.chars += c;
+                    self.cur.commas += commas;
+                    if self.links > 0 {
+                        self.link_chars[i as usize] = c;
+                        self.cur.link_chars += c;
+                    }
+                    self.last_br = false;
+                }
+            }
+            Tag::Br => {
+                if self.last_br {
+                    self.flush();
+                }
+                self.last_br = true;
+            }
+            Tag::A => self.links += 1,
+            t if t.is_block() => {
+                self.flush();
+                self.blocks.push(i);
+                self.last_br = false;
+            }
+            _ => self.last_br = false,
+        }
+    }
+
+    fn leave(&mut self, i: u32) {
+        let n = &self.dom.nodes[i as usize];
+        match n.tag {
+            Tag::A => self.links -= 1,
+            t if t.is_block() => {
+                self.flush();
+                self.blocks.pop();
+            }
+            _ => {}
+        }
+        // Children are all left before their parent, so sums are complete.
+        if n.parent != NONE {
+            let (c, l) = (self.chars[i as usize], self.link_chars[i as usize]);
+            self.chars[n.parent as usize] += c;
+            self.link_chars[n.parent as usize] += l;
+        }
+    }
+}
+
+/// Elements that are a paragraph themselves: a run inside one scores the
+/// element's parent first. Runs directly inside any other block (a `div` or
+/// `td` holding text and `<br>`s) score that block first.
+fn is_paragraph(tag: Tag) -> bool {
+    matches!(
+        tag,
+        Tag::P
+            | Tag::Pre
+            | Tag::Li
+            | Tag::Dd
+            | Tag::Dt
+            | Tag::Blockquote
+            | Tag::Caption
+            | Tag::Figcaption
+            | Tag::Address
+            | Tag::Summary
+            | Tag::Legend
+            | Tag::Th
+    ) || tag.is_heading()
+}
+
+fn tag_score(tag: Tag) -> f32 {
+    match tag {
+        Tag::Div => 5.0,
+        Tag::Pre | Tag::Td | Tag::Blockquote => 3.0,
+        Tag::Address | Tag::Ol | Tag::Ul | Tag::Dl | Tag::Dd | Tag::Dt | Tag::Li | Tag::Form => {
+            -3.0
+        }
+        Tag::Th => -5.0,
+        t if t.is_heading() => -5.0,
+        _ => 0.0,
+    }
+}
+
+fn find_with(dom: &Dom<'_>, facts: &Facts, pass: Pass) -> Option<Content> {
+    let n = dom.len();
+    if n == 0 {
+        return None;
+    }
+    let mut gone = facts.gone.clone();
+    if pass.strip_unlikely {
+        for (i, g) in gone.iter_mut().enumerate() {
+            if !*g && facts.unlikely(dom, i) {
+                *g = true;
+            }
+        }
+    }
+    let mut m = Measure {
+        dom,
+        gone: &gone,
+        chars: vec![0; n],
+        link_chars: vec![0; n],
+        runs: Vec::new(),
+        blocks: Vec::new(),
+        links: 0,
+        cur: Run {
+            owner: NONE,
+            chars: 0,
+            link_chars: 0,
+            commas: 0,
+        },
+        last_br: false,
+    };
+    dom.walk(0, &mut m);
+    m.flush();
+    let Measure {
+        chars,
+        link_chars,
+        runs,
+        ..
+    } = m;
+
+    // Score containers from their paragraphs.
+    let mut score: Vec<f32> = vec![0.0; n];
+    let mut is_candidate = vec![false; n];
+    let mut candidates: Vec<u32> = Vec::new();
+    for run in &runs {
+        if run.chars < 25 || run.owner == NONE {
+            continue;
+        }
+        if run.link_chars * 2 > run.chars {
+            continue;
+        }
+        let s = 1.0 + run.commas as f32 + (run.chars / 100).min(3) as f32;
+        let owner = &dom.nodes[run.owner as usize];
+        let mut at = if is_paragraph(owner.tag) {
+            owner.parent
+        } else {
+            run.owner
+        };
+        let mut level = 0u32;
+        while at != NONE && level < 5 {
+            let a = at as usize;
+            if !is_candidate[a] {
+                is_candidate[a] = true;
+                candidates.push(at);
+                score[a] = tag_score(dom.nodes[a].tag);
+                if pass.weigh_classes {
+                    score[a] += facts.class_weight(a);
+                }
+            }
+            let div = match level {
+                0 => 1.0,
+                1 => 2.0,
+                l => l as f32 * 3.0,
+            };
+            score[a] += s / div;
+            at = dom.nodes[a].parent;
+            level += 1;
+        }
+    }
+    if candidates.is_empty() {
+        return None;
+    }
+    let link_density = |i: usize| -> f32 {
+        if chars[i] == 0 {
+            0.0
+        } else {
+            link_chars[i] as f32 / chars[i] as f32
+        }
+    };
+    for &c in &candidates {
+        let c = c as usize;
+        score[c] *= 1.0 - link_density(c);
+    }
+    let body = dom.find(Tag::Body).unwrap_or(0);
+
+    let mut sorted = candidates.clone();
+    sorted.sort_by(|a, b| score[*b as usize].total_cmp(&score[*a as usize]));
+    let mut top = sorted[0];
+
+    // When several strong candidates sit under one ancestor, the article is
+    // that ancestor (a body split into blocks that each scored on their own).
+    let top_score = score[top as usize];
+    let strong: Vec<u32> = sorted[1..sorted.len().min(5)]
+        .iter()
+        .copied()
+        .filter(|&c| score[c as usize] / top_score >= 0.75)
+        .collect();
+    if strong.len() >= 3 {
+        let mut anc = dom.nodes[top as usize].parent;
+        while anc != NONE && anc != body {
+            let inside = strong
+                .iter()
+                .filter(|&&c| c > anc && c < dom.nodes[anc as usize].end)
+                .count();
+            if inside >= 3 {
+                top = anc;
+                break;
+            }
+            anc = dom.nodes[anc as usize].parent;
+        }
+    }
+    // Climb while the parent scores about as well: the content is often
+    // split into sibling blocks whose common parent collects them.
+    {
+        let mut last = score[top as usize];
+        let threshold = last / 3.0;
+        let mut p = dom.nodes[top as usize].parent;
+        while p != NONE && p != body {
+            if !is_candidate[p as usize] {
+                p = dom.nodes[p as usize].parent;
+                continue;
+            }
+            let ps = score[p as usize];
+            if ps < threshold {
+                break;
+            }
+            if ps > last {
+                top = p;
+                break;
+            }
+            last = ps;
+            p = dom.nodes[p as usize].parent;
+        }
+    }
+    // A lone child says nothing its parent does not.
+    loop {
+        let p = dom.nodes[top as usize].parent;
+        if p == NONE || p == body || p == 0 {
+            break;
+        }
+        let elements = dom
+            .children(p)
+            .filter(|&c| dom.nodes[c as usize].tag != Tag::Text)
+            .count();
+        if elements != 1 {
+            break;
+        }
+        top = p;
+    }
+
+    // Siblings that belong to the article.
+    let top_score = score[top as usize];
+    let threshold = (top_score * 0.2).max(10.0);
+    let top_class = dom.nodes[top as usize].attr("class").unwrap_or("");
+    let mut roots = Vec::new();
+    let parent = dom.nodes[top as usize].parent;
+    if parent == NONE {
+        roots.push(top);
+    } else {
+        for s in dom.children(parent) {
+            if s == top {
+                roots.push(s);
+                continue;
+            }
+            let si = s as usize;
+            if gone[si] || dom.nodes[si].tag == Tag::Text {
+                continue;
+            }
+            let mut bonus = 0.0;
+            if !top_class.is_empty() && dom.nodes[si].attr("class") == Some(top_class) {
+                bonus = top_score * 0.2;
+            }
+            if is_candidate[si] && score[si] + bonus >= threshold {
+                roots.push(s);
+                continue;
+            }
+            if dom.nodes[si].tag == Tag::P {
+                let ld = link_density(si);
+                let len = chars[si];
+                if (len > 80 && ld < 0.25) || (len > 0 && len <= 80 && ld == 0.0) {
+                    roots.push(s);
+                }
+            }
+        }
+    }
+
+    let mut excluded = gone;
+    clean(dom, facts, pass, &roots, &mut excluded);
+    Some(Content { roots, excluded })
+}
+
+/// Per-node counts for pruning, summed bottom-up over what survives.
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    chars: u32,
+    link_chars: u32,
+    commas: u32,
+    p: u32,
+    img: u32,
+    li: u32,
+    input: u32,
+    embed: u32,
+    heading_chars: u32,
+}
+
+impl Counts {
+    fn add(&mut self, o: &Counts) {
+        self.chars += o.chars;
+        self.link_chars += o.link_chars;
+        self.commas += o.commas;
+        self.p += o.p;
+        self.img += o.img;
+        self.li += o.li;
+        self.input += o.input;
+        self.embed += o.embed;
+        self.heading_chars += o.heading_chars;
+    }
+}
+
+/// Prunes boilerplate inside the content roots, bottom-up, so a container
+/// is judged on what is left of it once its junk children are gone
+/// (Readability's `_cleanConditionally` and `_clean`).
+fn clean(dom: &Dom<'_>, facts: &Facts, pass: Pass, roots: &[u32], excluded: &mut [bool]) {
+    for &root in roots {
+        let start = root as usize;
+        let end = dom.nodes[start].end as usize;
+        let mut counts = vec![Counts::default(); end - start];
+        // Top-down: drop whole subtrees that are never content.
+        for i in start..end {
+            if excluded[i] {
+                continue;
+            }
+            let p = dom.nodes[i].parent;
+            if p != NONE && (p as usize) >= start && excluded[p as usize] {
+                excluded[i] = true;
+                continue;
+            }
+            let tag = dom.nodes[i].tag;
+            let drop = match tag {
+                Tag::Form | Tag::Fieldset | Tag::Aside | Tag::Footer | Tag::Figcaption => true,
+                Tag::H1 => true,
+                _ => tag != Tag::Text && i != start && facts.junk(i),
+            };
+            if drop {
+                excluded[i] = true;
+            }
+        }
+        for i in (start..end).rev() {
+            let node = &dom.nodes[i];
+            let gone = excluded[i] || node.tag.is_never_text();
+            let mut c = counts[i - start];
+            match node.tag {
+                Tag::Text if !gone => {
+                    let (ch, commas) = char_count(node.text);
+                    c.chars = ch;
+                    c.commas = commas;
+                    if inside_link(dom, i, start) {
+                        c.link_chars = ch;
+                    }
+                }
+                Tag::P => c.p += 1,
+                Tag::Img => c.img += 1,
+                Tag::Li => c.li += 1,
+                Tag::Input | Tag::Select | Tag::Textarea | Tag::Button => c.input += 1,
+                Tag::Iframe | Tag::Object | Tag::Embed | Tag::Video | Tag::Audio => c.embed += 1,
+                t if t.is_heading() => c.heading_chars += c.chars,
+                _ => {}
+            }
+            let removed = !gone
+                && pass.clean_conditionally
+                && i != start
+                && should_remove(dom, facts, pass, i, &c);
+            if removed {
+                excluded[i] = true;
+            }
+            // Inputs and embeds count even though they are never text;
+            // removed subtrees count for nothing.
+            if !removed && (!excluded[i] || node.tag.is_never_text()) {
+                let p = node.parent as usize;
+                if node.parent != NONE && p >= start {
+                    counts[p - start].add(&c);
+                }
+            }
+            counts[i - start] = c;
+        }
+    }
+}
+
+fn inside_link(dom: &Dom<'_>, i: usize, stop: usize) -> bool {
+    let mut p = dom.nodes[i].parent;
+    while p != NONE && (p as usize) >= stop {
+        if dom.nodes[p as usize].tag == Tag::A {
+            return true;
+        }
+        p = dom.nodes[p as usize].parent;
+    }
+    false
+}
+
+fn should_remove(dom: &Dom<'_>, facts: &Facts, pass: Pass, i: usize, c: &Counts) -> bool {
+    let tag = dom.nodes[i].tag;
+    if !matches!(
+        tag,
+        Tag::Div | Tag::Section | Tag::Ul | Tag::Ol | Tag::Table | Tag::Header | Tag::Other
+    ) {
+        return false;
+    }
+    let weight = if pass.weigh_classes {
+        facts.class_weight(i)
+    } else {
+        0.0
+    };
+    if weight < 0.0 {
+        return true;
+    }
+    if c.commas >= 10 {
+        return false;
+    }
+    let is_list = matches!(tag, Tag::Ul | Tag::Ol);
+    let ld = if c.chars == 0 {
+        0.0
+    } else {
+        c.link_chars as f32 / c.chars as f32
+    };
+    let heading_density = if c.chars == 0 {
+        0.0
+    } else {
+        c.heading_chars as f32 / c.chars as f32
+    };
+    let p = c.p as f32;
+    let img = c.img as f32;
+    let li = c.li as f32 - 100.0;
+    (c.img > 1 && p / img < 0.5)
+        || (!is_list && li > p)
+        || (c.input as f32 > (p / 3.0).floor())
+        || (!is_list && heading_density < 0.9 && c.chars < 25 && (c.img == 0 || c.img > 2))
+        || (!is_list && weight < 25.0 && ld > 0.2)
+        || (weight >= 25.0 && ld > 0.5)
+        || ((c.embed == 1 && c.chars < 75) || c.embed > 1)
+}
+
+/// The content a source's `content_selector` names: every matching element
+/// not inside another match, with hidden and stripped nodes left out.
+pub(super) fn selected(dom: &Dom<'_>, facts: &Facts, sel: &scraper::Selector) -> Option<Content> {
+    let mut roots = Vec::new();
+    let mut i = 0;
+    while i < dom.len() {
+        let n = &dom.nodes[i];
+        if !facts.gone[i]
+            && let Some(el) = n.element_ref()
+            && sel.matches(&el)
+        {
+            roots.push(i as u32);
+            i = n.end as usize;
+        } else {
+            i += 1;
+        }
+    }
+    (!roots.is_empty()).then(|| Content {
+        roots,
+        excluded: facts.gone.clone(),
+    })
+}

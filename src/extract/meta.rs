@@ -1,0 +1,463 @@
+//! What a page says about itself: title, author, publication date, lead
+//! image and language.
+//!
+//! In: the [`Dom`] and the page URL. Out: [`Meta`]. Sources, most trusted
+//! first: schema.org JSON-LD (`NewsArticle` and friends, what news CMSs emit
+//! for search engines), OpenGraph / Twitter / Dublin Core `<meta>` tags,
+//! microdata `itemprop`, then the document itself (`<h1>`, `<title>`,
+//! `<html lang>`). Language is detected from the extracted text
+//! ([`detect_lang`]) because `<html lang>` is often a CMS default.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde_json::Value;
+use url::Url;
+
+use super::dom::{Dom, Tag};
+
+#[derive(Debug, Default)]
+pub(super) struct Meta {
+    pub title: Option<String>,
+    pub author: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub lead_image: Option<Url>,
+    /// `<html lang>`, as written.
+    pub html_lang: Option<String>,
+}
+
+/// Candidates per field, by source; the first non-empty one wins.
+#[derive(Default)]
+struct Found {
+    ld_title: Option<String>,
+    og_title: Option<String>,
+    h1: Option<String>,
+    doc_title: Option<String>,
+    ld_author: Option<String>,
+    meta_author: Option<String>,
+    ld_date: Option<String>,
+    meta_date: Option<String>,
+    ld_image: Option<String>,
+    meta_image: Option<String>,
+}
+
+fn set(slot: &mut Option<String>, v: &str) {
+    let v = v.trim();
+    if slot.is_none() && !v.is_empty() {
+        *slot = Some(collapse(v));
+    }
+}
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The text of an element's subtree, whitespace collapsed.
+fn text_of(dom: &Dom<'_>, i: usize) -> String {
+    let mut s = String::new();
+    for n in &dom.nodes[i..dom.nodes[i].end as usize] {
+        if n.tag == Tag::Text {
+            s.push_str(n.text);
+        }
+    }
+    collapse(&s)
+}
+
+pub(super) fn read(dom: &Dom<'_>, url: &Url) -> Meta {
+    let mut f = Found::default();
+    let mut html_lang = None;
+    for (i, n) in dom.nodes.iter().enumerate() {
+        match n.tag {
+            Tag::Html if html_lang.is_none() => {
+                html_lang = n.attr("lang").map(|l| l.trim().to_string());
+            }
+            Tag::Title if f.doc_title.is_none() => {
+                let t = text_of(dom, i);
+                set(&mut f.doc_title, &t);
+            }
+            Tag::H1 if f.h1.is_none() => {
+                let t = text_of(dom, i);
+                set(&mut f.h1, &t);
+            }
+            Tag::Meta => {
+                let key = n.attr("property").or_else(|| n.attr("name"));
+                let (Some(key), Some(content)) = (key, n.attr("content")) else {
+                    continue;
+                };
+                match key.trim().to_ascii_lowercase().as_str() {
+                    "og:title" | "twitter:title" => set(&mut f.og_title, content),
+                    "og:image"
+                    | "og:image:url"
+                    | "og:image:secure_url"
+                    | "twitter:image"
+                    | "twitter:image:src" => set(&mut f.meta_image, content),
+                    "article:published_time"
+                    | "datepublished"
+                    | "date"
+                    | "pubdate"
+                    | "publish-date"
+                    | "publishdate"
+                    | "dc.date"
+                    | "dc.date.issued"
+                    | "dcterms.date"
+                    | "dcterms.created"
+                    | "parsely-pub-date"
+                    | "sailthru.date"
+                    | "og:article:published_time" => set(&mut f.meta_date, content),
+                    // article:author is often a profile URL, not a name.
+                    "author" | "article:author" | "byl" | "dc.creator" | "dcterms.creator"
+                    | "parsely-author" | "sailthru.author"
+                        if !content.trim_start().starts_with("http") =>
+                    {
+                        set(&mut f.meta_author, content.trim_start_matches("By "))
+                    }
+                    _ => {}
+                }
+            }
+            Tag::Script
+                if n.attr("type")
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json")) =>
+            {
+                let body = text_of_raw(dom, i);
+                if let Ok(v) = serde_json::from_str::<Value>(body.trim()) {
+                    json_ld(&v, &mut f, 0);
+                }
+            }
+            _ => {}
+        }
+        if n.el.is_some()
+            && let Some(prop) = n.attr("itemprop")
+        {
+            match prop {
+                "datePublished" => {
+                    if let Some(v) = n.attr("content").or_else(|| n.attr("datetime")) {
+                        set(&mut f.meta_date, v);
+                    }
+                }
+                "author" => {
+                    if let Some(v) = n.attr("content") {
+                        set(&mut f.meta_author, v);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let title = f.ld_title.or(f.og_title).or(f.h1).or(f.doc_title);
+    let author = f.ld_author.or(f.meta_author);
+    let published = f
+        .ld_date
+        .as_deref()
+        .and_then(parse_date)
+        .or_else(|| f.meta_date.as_deref().and_then(parse_date));
+    let lead_image = f
+        .ld_image
+        .iter()
+        .chain(f.meta_image.iter())
+        .filter_map(|s| url.join(s.trim()).ok())
+        .find(|u| matches!(u.scheme(), "http" | "https"));
+    Meta {
+        title,
+        author,
+        published,
+        lead_image,
+        html_lang,
+    }
+}
+
+/// Raw text of a script element (not whitespace-collapsed).
+fn text_of_raw<'a>(dom: &Dom<'a>, i: usize) -> std::borrow::Cow<'a, str> {
+    let end = dom.nodes[i].end as usize;
+    if end == i + 2 {
+        return std::borrow::Cow::Borrowed(dom.nodes[i + 1].text);
+    }
+    let mut s = String::new();
+    for n in &dom.nodes[i + 1..end] {
+        s.push_str(n.text);
+    }
+    std::borrow::Cow::Owned(s)
+}
+
+fn is_article_type(v: &Value) -> bool {
+    let is = |t: &str| {
+        t.ends_with("Article")
+            || matches!(
+                t,
+                "BlogPosting" | "Report" | "LiveBlogPosting" | "WebPage" | "SocialMediaPosting"
+            )
+    };
+    match v.get("@type") {
+        Some(Value::String(t)) => is(t),
+        Some(Value::Array(ts)) => ts.iter().any(|t| t.as_str().is_some_and(is)),
+        _ => false,
+    }
+}
+
+fn json_ld(v: &Value, f: &mut Found, depth: u32) {
+    // JSON-LD nests (@graph, mainEntity); a bound keeps hostile input cheap.
+    if depth > 8 {
+        return;
+    }
+    match v {
+        Value::Array(items) => {
+            for item in items {
+                json_ld(item, f, depth + 1);
+            }
+        }
+        Value::Object(o) => {
+            if is_article_type(v) {
+                if let Some(Value::String(h)) = o.get("headline").or_else(|| o.get("name")) {
+                    set(&mut f.ld_title, h);
+                }
+                if let Some(Value::String(d)) = o.get("datePublished") {
+                    set(&mut f.ld_date, d);
+                }
+                if let Some(a) = o.get("author").and_then(|a| name_of(a, 0)) {
+                    set(&mut f.ld_author, &a);
+                }
+                if let Some(i) = o.get("image").and_then(|i| image_of(i, 0)) {
+                    set(&mut f.ld_image, &i);
+                }
+            }
+            for key in ["@graph", "mainEntity", "mainEntityOfPage"] {
+                if let Some(inner) = o.get(key)
+                    && !inner.is_string()
+                {
+                    json_ld(inner, f, depth + 1);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn name_of(v: &Value, depth: u32) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => o.get("name").and_then(|n| n.as_str()).map(str::to_string),
+        Value::Array(items) if depth == 0 => {
+            let names: Vec<String> = items.iter().filter_map(|i| name_of(i, 1)).collect();
+            (!names.is_empty()).then(|| names.join(", "))
+        }
+        _ => None,
+    }
+}
+
+fn image_of(v: &Value, depth: u32) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => o
+            .get("url")
+            .or_else(|| o.get("contentUrl"))
+            .and_then(|u| u.as_str())
+            .map(str::to_string),
+        Value::Array(items) if depth == 0 => items.iter().find_map(|i| image_of(i, 1)),
+        _ => None,
+    }
+}
+
+/// Dates as news pages write them in metadata: RFC 3339 and its common
+/// near-misses (`+0300` without colon, space instead of `T`, no zone — taken
+/// as UTC — or a bare date), and RFC 2822.
+pub(super) fn parse_date(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(d.with_timezone(&Utc));
+    }
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S %z",
+    ] {
+        if let Ok(d) = DateTime::parse_from_str(s, fmt) {
+            return Some(d.with_timezone(&Utc));
+        }
+    }
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(d.and_utc());
+        }
+    }
+    if let Ok(d) = DateTime::parse_from_rfc2822(s) {
+        return Some(d.with_timezone(&Utc));
+    }
+    let day = s.get(..10).unwrap_or(s);
+    NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc())
+}
+
+/// ISO 639-1 code of the text's language.
+///
+/// whatlang has no Kazakh model and reads Kazakh as Russian or another
+/// Cyrillic language, so Kazakh is recognised first by its own letters:
+/// ә ғ қ ң ө ұ ү һ і are not in the Russian alphabet, and қ and ұ are in no
+/// other Cyrillic alphabet whatlang knows. When the text says nothing
+/// reliable, the page's `<html lang>` is used.
+pub(super) fn detect_lang(text: &str, html_lang: Option<&str>) -> Option<String> {
+    // The first few thousand characters are plenty for detection, and
+    // whatlang's cost grows with the input.
+    let sample = match text.char_indices().nth(2000) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    };
+    let mut cyrillic = 0u32;
+    let mut kazakh = 0u32;
+    let mut kazakh_only = 0u32;
+    for c in sample.chars() {
+        match c {
+            'қ' | 'Қ' | 'ұ' | 'Ұ' => {
+                cyrillic += 1;
+                kazakh += 1;
+                kazakh_only += 1;
+            }
+            'ә' | 'Ә' | 'ғ' | 'Ғ' | 'ң' | 'Ң' | 'ө' | 'Ө' | 'ү' | 'Ү' | 'һ' | 'Һ' | 'і' | 'І' =>
+            {
+                cyrillic += 1;
+                kazakh += 1;
+            }
+            '\u{400}'..='\u{4ff}' => cyrillic += 1,
+            _ => {}
+        }
+    }
+    // Kazakh prose has about 8% of these letters; 2% leaves room for short
+    // texts while a Russian text quoting one Kazakh name stays Russian.
+    if cyrillic >= 20 && kazakh_only > 0 && kazakh * 50 >= cyrillic {
+        return Some("kk".to_string());
+    }
+    if let Some(info) = whatlang::detect(sample)
+        && info.is_reliable()
+        && let Some(code) = iso639_1(info.lang())
+    {
+        return Some(code.to_string());
+    }
+    html_lang
+        .and_then(|l| l.split(['-', '_']).next())
+        .map(|l| l.trim().to_ascii_lowercase())
+        .filter(|l| l.len() == 2 && l.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
+fn iso639_1(lang: whatlang::Lang) -> Option<&'static str> {
+    use whatlang::Lang::*;
+    Some(match lang {
+        Epo => "eo",
+        Eng => "en",
+        Rus => "ru",
+        Cmn => "zh",
+        Spa => "es",
+        Por => "pt",
+        Ita => "it",
+        Ben => "bn",
+        Fra => "fr",
+        Deu => "de",
+        Ukr => "uk",
+        Kat => "ka",
+        Ara => "ar",
+        Hin => "hi",
+        Jpn => "ja",
+        Heb => "he",
+        Yid => "yi",
+        Pol => "pl",
+        Amh => "am",
+        Jav => "jv",
+        Kor => "ko",
+        Nob => "nb",
+        Dan => "da",
+        Swe => "sv",
+        Fin => "fi",
+        Tur => "tr",
+        Nld => "nl",
+        Hun => "hu",
+        Ces => "cs",
+        Ell => "el",
+        Bul => "bg",
+        Bel => "be",
+        Mar => "mr",
+        Kan => "kn",
+        Ron => "ro",
+        Slv => "sl",
+        Hrv => "hr",
+        Srp => "sr",
+        Mkd => "mk",
+        Lit => "lt",
+        Lav => "lv",
+        Est => "et",
+        Tam => "ta",
+        Vie => "vi",
+        Urd => "ur",
+        Tha => "th",
+        Guj => "gu",
+        Uzb => "uz",
+        Pan => "pa",
+        Aze => "az",
+        Ind => "id",
+        Tel => "te",
+        Pes => "fa",
+        Mal => "ml",
+        Ori => "or",
+        Mya => "my",
+        Nep => "ne",
+        Sin => "si",
+        Khm => "km",
+        Tuk => "tk",
+        Aka => "ak",
+        Zul => "zu",
+        Sna => "sn",
+        Afr => "af",
+        Lat => "la",
+        Slk => "sk",
+        Cat => "ca",
+        Tgl => "tl",
+        Hye => "hy",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kazakh_is_told_from_russian_by_its_letters() {
+        let kk = "Қазақстан Республикасының Президенті бүгін Астанада шетелдік инвесторлармен кездесу өткізді.";
+        let ru = "Президент Казахстана сегодня провёл в Астане встречу с иностранными инвесторами.";
+        assert_eq!(detect_lang(kk, None).as_deref(), Some("kk"));
+        assert_eq!(detect_lang(ru, Some("kk")).as_deref(), Some("ru"));
+    }
+
+    #[test]
+    fn html_lang_is_the_fallback_for_undecidable_text() {
+        assert_eq!(detect_lang("12 345", Some("ru-RU")).as_deref(), Some("ru"));
+        assert_eq!(detect_lang("", Some("")), None);
+    }
+
+    #[test]
+    fn metadata_dates_in_common_shapes_parse() {
+        let want = "2024-03-05T06:00:00Z";
+        for s in [
+            "2024-03-05T09:00:00+03:00",
+            "2024-03-05T09:00:00+0300",
+            "2024-03-05 09:00:00+03:00",
+            "Tue, 05 Mar 2024 09:00:00 +0300",
+        ] {
+            assert_eq!(
+                parse_date(s)
+                    .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                    .as_deref(),
+                Some(want),
+                "{s}"
+            );
+        }
+        assert_eq!(
+            parse_date("2024-03-05")
+                .map(|d| d.date_naive().to_string())
+                .as_deref(),
+            Some("2024-03-05")
+        );
+        assert_eq!(parse_date("вчера"), None);
+    }
+}

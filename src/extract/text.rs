@@ -1,0 +1,224 @@
+//! Plain text from a part of the page, the way a browser would lay it out:
+//! block elements start paragraphs, inline elements glue to their
+//! neighbours (`<b>Каз</b>ахстан` stays one word), whitespace collapses,
+//! `<br>` breaks a line and `<br><br>` a paragraph (how table-era layouts
+//! mark paragraphs). Paragraphs come out separated by one blank line, the
+//! shape [`crate::model::Article::text`] promises.
+
+use super::dom::{Dom, Tag, Visit};
+
+/// The pending separator between what was written and what comes next;
+/// the strongest one asked for wins, and none is written at the very start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Brk {
+    None,
+    Space,
+    Line,
+    Para,
+}
+
+/// A text buffer that collapses whitespace and merges breaks.
+pub(super) struct TextOut {
+    buf: String,
+    pending: Brk,
+}
+
+impl TextOut {
+    pub(super) fn new() -> TextOut {
+        TextOut {
+            buf: String::new(),
+            pending: Brk::None,
+        }
+    }
+
+    fn brk(&mut self, b: Brk) {
+        if b > self.pending {
+            self.pending = b;
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.buf.is_empty() {
+            match self.pending {
+                Brk::None => {}
+                Brk::Space => self.buf.push(' '),
+                Brk::Line => self.buf.push('\n'),
+                Brk::Para => self.buf.push_str("\n\n"),
+            }
+        }
+        self.pending = Brk::None;
+    }
+
+    /// Appends text with runs of whitespace collapsed to one space.
+    fn text(&mut self, s: &str) {
+        let mut first = true;
+        for word in s.split(char::is_whitespace) {
+            if !first {
+                self.brk(Brk::Space);
+            }
+            first = false;
+            if !word.is_empty() {
+                self.flush();
+                self.buf.push_str(word);
+            }
+        }
+    }
+
+    /// Appends preformatted text: spaces kept, newlines break lines.
+    fn pre(&mut self, s: &str) {
+        let mut first = true;
+        for line in s.split('\n') {
+            if !first {
+                self.brk(Brk::Line);
+            }
+            first = false;
+            let line = line.trim_end();
+            if !line.is_empty() {
+                self.flush();
+                self.buf.push_str(line);
+            }
+        }
+    }
+
+    pub(super) fn finish(self) -> String {
+        self.buf
+    }
+}
+
+/// Renders the subtrees of `roots` (in the order given) as text, leaving out
+/// every node for which `excluded` is true.
+pub(super) fn render(dom: &Dom<'_>, roots: &[u32], excluded: &[bool]) -> String {
+    let mut r = Renderer {
+        dom,
+        excluded,
+        out: TextOut::new(),
+        pre: 0,
+        last_br: false,
+    };
+    for &root in roots {
+        r.out.brk(Brk::Para);
+        dom.walk(root, &mut r);
+    }
+    r.out.finish()
+}
+
+struct Renderer<'d, 'a, 'x> {
+    dom: &'d Dom<'a>,
+    excluded: &'x [bool],
+    out: TextOut,
+    pre: u32,
+    last_br: bool,
+}
+
+impl Visit for Renderer<'_, '_, '_> {
+    fn skip(&mut self, i: u32) -> bool {
+        self.excluded[i as usize] || self.dom.nodes[i as usize].tag.is_never_text()
+    }
+
+    fn enter(&mut self, i: u32) {
+        let n = &self.dom.nodes[i as usize];
+        match n.tag {
+            Tag::Text => {
+                if self.pre > 0 {
+                    self.out.pre(n.text);
+                    self.last_br = false;
+                } else if !n.text.trim().is_empty() {
+                    self.out.text(n.text);
+                    self.last_br = false;
+                } else {
+                    self.out.text(n.text);
+                }
+                return;
+            }
+            Tag::Br => {
+                self.out
+                    .brk(if self.last_br { Brk::Para } else { Brk::Line });
+                self.last_br = true;
+                return;
+            }
+            Tag::Pre => self.pre += 1,
+            _ => {}
+        }
+        self.open_close(n.tag);
+    }
+
+    fn leave(&mut self, i: u32) {
+        let tag = self.dom.nodes[i as usize].tag;
+        if tag == Tag::Pre {
+            self.pre -= 1;
+        }
+        if tag != Tag::Br {
+            self.open_close(tag);
+        }
+    }
+}
+
+impl Renderer<'_, '_, '_> {
+    fn open_close(&mut self, tag: Tag) {
+        match tag {
+            Tag::Td | Tag::Th => self.out.brk(Brk::Space),
+            Tag::Tr => self.out.brk(Brk::Line),
+            t if t.is_block() => {
+                self.out.brk(Brk::Para);
+                self.last_br = false;
+            }
+            Tag::Img => self.out.brk(Brk::Space),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scraper::Html;
+
+    fn text_of(page: &str) -> String {
+        let html = Html::parse_document(page);
+        let dom = Dom::new(&html);
+        let excluded = vec![false; dom.len()];
+        render(&dom, &[0], &excluded)
+    }
+
+    #[test]
+    fn inline_elements_do_not_split_words() {
+        assert_eq!(
+            text_of("<p><b>Каз</b>ахстан и <i>Қазақстан</i></p>"),
+            "Казахстан и Қазақстан"
+        );
+    }
+
+    #[test]
+    fn blocks_become_paragraphs_separated_by_one_blank_line() {
+        assert_eq!(
+            text_of("<div>  one\n two </div><p>three</p><ul><li>four</li><li>five</li></ul>"),
+            "one two\n\nthree\n\nfour\n\nfive"
+        );
+    }
+
+    #[test]
+    fn double_br_is_a_paragraph_and_single_br_a_line() {
+        assert_eq!(
+            text_of("<td>first line<br>second<br> <br>next paragraph</td>"),
+            "first line\nsecond\n\nnext paragraph"
+        );
+    }
+
+    #[test]
+    fn scripts_styles_and_forms_controls_are_not_text() {
+        assert_eq!(
+            text_of(
+                "<p>a<script>var x = 1;</script>b</p><style>p{}</style><select><option>o</option></select>"
+            ),
+            "ab"
+        );
+    }
+
+    #[test]
+    fn preformatted_text_keeps_its_lines() {
+        assert_eq!(
+            text_of("<pre>fn main() {\n    x\n}</pre>"),
+            "fn main() {\n    x\n}"
+        );
+    }
+}
