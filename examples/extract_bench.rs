@@ -182,7 +182,8 @@ fn main() -> Result<()> {
         }
     }
     if let Some(only) = &args.only {
-        println!("{}\n---\n{}", only, ours.text[0]);
+        println!("{}\n{}", only, extract::explain(&pages[0].html));
+        println!("---\n{}", ours.text[0]);
         if let Ok(a) = extract::article(&pages[0].html, &pages[0].url, &rules) {
             println!(
                 "---\ntitle: {:?}\nauthor: {:?}\npublished: {:?}\nlead_image: {:?}\nlang: {:?}\nhtml bytes: {}",

@@ -109,6 +109,11 @@ impl Facts {
     }
 
     fn unlikely(&self, dom: &Dom<'_>, i: usize) -> bool {
+        // <aside> and <footer> are page furniture by definition (HTML
+        // §4.3.5, §4.3.8); a lenient pass still looks inside them.
+        if matches!(dom.nodes[i].tag, Tag::Aside | Tag::Footer) {
+            return true;
+        }
         let bits = self.class_bits[i] | self.id_bits[i];
         bits & hints::UNLIKELY != 0
             && bits & hints::MAYBE == 0
@@ -143,10 +148,14 @@ fn is_boilerplate_role(role: &str) -> bool {
 
 /// Finds the content of the page, trying more lenient passes when a strict
 /// one finds too little.
-pub(super) fn find(dom: &Dom<'_>, facts: &Facts) -> Option<Content> {
+pub(super) fn find(
+    dom: &Dom<'_>,
+    facts: &Facts,
+    mut trace: Option<&mut String>,
+) -> Option<Content> {
     let mut best: Option<(u32, Content)> = None;
     for pass in PASSES {
-        let Some(c) = find_with(dom, facts, pass) else {
+        let Some(c) = find_with(dom, facts, pass, trace.as_deref_mut()) else {
             continue;
         };
         let chars = text_chars(dom, &c);
@@ -186,13 +195,18 @@ fn text_chars(dom: &Dom<'_>, c: &Content) -> u32 {
     v.n
 }
 
-/// Non-whitespace characters and commas in a text.
+/// Length of a text with its whitespace collapsed (as Readability measures
+/// `textContent`, minus leading and trailing space), and its commas.
 fn char_count(s: &str) -> (u32, u32) {
     let mut chars = 0;
     let mut commas = 0;
+    let mut gap = false;
     for c in s.chars() {
-        if !c.is_whitespace() {
-            chars += 1;
+        if c.is_whitespace() {
+            gap = chars > 0;
+        } else {
+            chars += 1 + gap as u32;
+            gap = false;
             if matches!(c, ',' | '，' | '、' | '،') {
                 commas += 1;
             }
@@ -219,6 +233,8 @@ struct Measure<'d, 'a, 'x> {
     link_chars: Vec<u32>,
     runs: Vec<Run>,
     blocks: Vec<u32>,
+    /// Has a [`is_blockish`] element below it.
+    has_blocks: Vec<bool>,
     links: u32,
     cur: Run,
     last_br: bool,
@@ -254,12 +270,15 @@ impl Visit for Measure<'_, '_, '_> {
         match n.tag {
             Tag::Text => {
                 let (c, commas) = char_count(n.text);
-                if c > 0 {
-                    self.chars[i as usize] = c;
+                if c > 0 && n.parent != NONE {
+                    // Text nodes are not left (they have no children), so
+                    // they add to their parent here.
+                    let p = n.parent as usize;
+                    self.chars[p] += c;
                     self.cur.chars += c;
                     self.cur.commas += commas;
                     if self.links > 0 {
-                        self.link_chars[i as usize] = c;
+                        self.link_chars[p] += c;
                         self.cur.link_chars += c;
                     }
                     self.last_br = false;
@@ -294,30 +313,70 @@ impl Visit for Measure<'_, '_, '_> {
         // Children are all left before their parent, so sums are complete.
         if n.parent != NONE {
             let (c, l) = (self.chars[i as usize], self.link_chars[i as usize]);
-            self.chars[n.parent as usize] += c;
-            self.link_chars[n.parent as usize] += l;
+            let p = n.parent as usize;
+            self.chars[p] += c;
+            self.link_chars[p] += l;
+            if is_blockish(n.tag) || self.has_blocks[i as usize] {
+                self.has_blocks[p] = true;
+            }
         }
     }
 }
 
-/// Elements that are a paragraph themselves: a run inside one scores the
-/// element's parent first. Runs directly inside any other block (a `div` or
-/// `td` holding text and `<br>`s) score that block first.
-fn is_paragraph(tag: Tag) -> bool {
+/// How a run of text scores, by the block it sits in.
+#[derive(PartialEq)]
+enum Owner {
+    /// A paragraph: the run scores the element's parent first.
+    Paragraph,
+    /// A layout block (`div`, `td`, `section`) holding loose text between
+    /// its block children: the run scores the block itself first. A layout
+    /// block with no block inside is a paragraph, as Readability turns such
+    /// a `div` into a `p`.
+    Container,
+    /// List items, quotes, captions, table headers and page furniture: their
+    /// text does not vote for where the article is.
+    Ignored,
+}
+
+fn owner_kind(tag: Tag, has_blocks: bool) -> Owner {
+    match tag {
+        Tag::P | Tag::Pre | Tag::H2 | Tag::H3 | Tag::H4 | Tag::H5 | Tag::H6 => Owner::Paragraph,
+        Tag::Div
+        | Tag::Section
+        | Tag::Article
+        | Tag::Main
+        | Tag::Body
+        | Tag::Form
+        | Tag::Center
+        | Tag::Td
+        | Tag::Html => {
+            if has_blocks {
+                Owner::Container
+            } else {
+                Owner::Paragraph
+            }
+        }
+        _ => Owner::Ignored,
+    }
+}
+
+/// Elements whose presence makes a `div` a container rather than a
+/// paragraph (Readability's `DIV_TO_P_ELEMS`).
+fn is_blockish(tag: Tag) -> bool {
     matches!(
         tag,
-        Tag::P
+        Tag::Blockquote
+            | Tag::Dl
+            | Tag::Div
+            | Tag::Img
+            | Tag::Ol
+            | Tag::P
             | Tag::Pre
-            | Tag::Li
-            | Tag::Dd
-            | Tag::Dt
-            | Tag::Blockquote
-            | Tag::Caption
-            | Tag::Figcaption
-            | Tag::Address
-            | Tag::Summary
-            | Tag::Legend
-            | Tag::Th
+            | Tag::Table
+            | Tag::Ul
+            | Tag::Section
+            | Tag::Article
+            | Tag::Figure
     ) || tag.is_heading()
 }
 
@@ -334,7 +393,27 @@ fn tag_score(tag: Tag) -> f32 {
     }
 }
 
-fn find_with(dom: &Dom<'_>, facts: &Facts, pass: Pass) -> Option<Content> {
+/// A one-line description of a node for traces: tag, class, id.
+fn describe(dom: &Dom<'_>, i: u32) -> String {
+    let n = &dom.nodes[i as usize];
+    let name = n.el.map(|e| e.name()).unwrap_or("#text");
+    let mut s = format!("#{i} <{name}");
+    for a in ["id", "class", "itemprop"] {
+        if let Some(v) = n.attr(a) {
+            let v: String = v.chars().take(60).collect();
+            s.push_str(&format!(" {a}={v:?}"));
+        }
+    }
+    s.push('>');
+    s
+}
+
+fn find_with(
+    dom: &Dom<'_>,
+    facts: &Facts,
+    pass: Pass,
+    mut trace: Option<&mut String>,
+) -> Option<Content> {
     let n = dom.len();
     if n == 0 {
         return None;
@@ -354,6 +433,7 @@ fn find_with(dom: &Dom<'_>, facts: &Facts, pass: Pass) -> Option<Content> {
         link_chars: vec![0; n],
         runs: Vec::new(),
         blocks: Vec::new(),
+        has_blocks: vec![false; n],
         links: 0,
         cur: Run {
             owner: NONE,
@@ -369,6 +449,7 @@ fn find_with(dom: &Dom<'_>, facts: &Facts, pass: Pass) -> Option<Content> {
         chars,
         link_chars,
         runs,
+        has_blocks,
         ..
     } = m;
 
@@ -385,10 +466,10 @@ fn find_with(dom: &Dom<'_>, facts: &Facts, pass: Pass) -> Option<Content> {
         }
         let s = 1.0 + run.commas as f32 + (run.chars / 100).min(3) as f32;
         let owner = &dom.nodes[run.owner as usize];
-        let mut at = if is_paragraph(owner.tag) {
-            owner.parent
-        } else {
-            run.owner
+        let mut at = match owner_kind(owner.tag, has_blocks[run.owner as usize]) {
+            Owner::Paragraph => owner.parent,
+            Owner::Container => run.owner,
+            Owner::Ignored => continue,
         };
         let mut level = 0u32;
         while at != NONE && level < 5 {
@@ -411,8 +492,26 @@ fn find_with(dom: &Dom<'_>, facts: &Facts, pass: Pass) -> Option<Content> {
             level += 1;
         }
     }
+    // Text in prose-like runs per subtree: paragraph-sized, few links.
+    let mut prose = vec![0u32; n];
+    for run in &runs {
+        if run.chars >= 25 && run.link_chars * 4 < run.chars && run.owner != NONE {
+            prose[run.owner as usize] += run.chars;
+        }
+    }
+    for i in (1..n).rev() {
+        let p = dom.nodes[i].parent;
+        if p != NONE {
+            prose[p as usize] += prose[i];
+        }
+    }
+    let body = dom.find(Tag::Body).unwrap_or(0);
     if candidates.is_empty() {
-        return None;
+        // Nothing paragraph-sized: a short page is all content.
+        let mut excluded = gone;
+        let roots = vec![body];
+        clean(dom, facts, pass, &roots, &chars, &mut excluded);
+        return Some(Content { roots, excluded });
     }
     let link_density = |i: usize| -> f32 {
         if chars[i] == 0 {
@@ -425,11 +524,28 @@ fn find_with(dom: &Dom<'_>, facts: &Facts, pass: Pass) -> Option<Content> {
         let c = c as usize;
         score[c] *= 1.0 - link_density(c);
     }
-    let body = dom.find(Tag::Body).unwrap_or(0);
-
     let mut sorted = candidates.clone();
     sorted.sort_by(|a, b| score[*b as usize].total_cmp(&score[*a as usize]));
     let mut top = sorted[0];
+    if let Some(t) = trace.as_deref_mut() {
+        use std::fmt::Write;
+        let _ = writeln!(
+            t,
+            "pass strip_unlikely={} weigh_classes={} clean={}",
+            pass.strip_unlikely, pass.weigh_classes, pass.clean_conditionally
+        );
+        for &c in sorted.iter().take(12) {
+            let ci = c as usize;
+            let _ = writeln!(
+                t,
+                "  {:8.1} chars={:<6} ld={:.2} {}",
+                score[ci],
+                chars[ci],
+                link_density(ci),
+                describe(dom, c)
+            );
+        }
+    }
 
     // When several strong candidates sit under one ancestor, the article is
     // that ancestor (a body split into blocks that each scored on their own).
@@ -518,20 +634,45 @@ fn find_with(dom: &Dom<'_>, facts: &Facts, pass: Pass) -> Option<Content> {
                 roots.push(s);
                 continue;
             }
+            let ld = link_density(si);
             if dom.nodes[si].tag == Tag::P {
-                let ld = link_density(si);
                 let len = chars[si];
                 if (len > 80 && ld < 0.25) || (len > 0 && len <= 80 && ld == 0.0) {
                     roots.push(s);
                 }
+                continue;
+            }
+            // A body split across sibling blocks: a sibling that is mostly
+            // prose joins even when its paragraphs sit too deep to have
+            // scored it.
+            if prose[si] >= SPLIT_MIN_PROSE
+                && prose[si] as f32 >= 0.6 * chars[si] as f32
+                && ld < 0.2
+                && facts.class_weight(si) >= 0.0
+            {
+                roots.push(s);
             }
         }
     }
 
+    if let Some(t) = trace.as_deref_mut() {
+        use std::fmt::Write;
+        let _ = writeln!(t, "  top {}", describe(dom, top));
+        for &r in &roots {
+            let _ = writeln!(t, "  root {}", describe(dom, r));
+        }
+    }
     let mut excluded = gone;
-    clean(dom, facts, pass, &roots, &mut excluded);
+    clean(dom, facts, pass, &roots, &chars, &mut excluded);
     Some(Content { roots, excluded })
 }
+
+/// Largest block removed for its name alone (Readability's
+/// `shareElementThreshold`).
+const JUNK_MAX_CHARS: u32 = 500;
+
+/// Prose a sibling block must hold to join the content on its prose alone.
+const SPLIT_MIN_PROSE: u32 = 400;
 
 /// Per-node counts for pruning, summed bottom-up over what survives.
 #[derive(Default, Clone, Copy)]
@@ -564,7 +705,14 @@ impl Counts {
 /// Prunes boilerplate inside the content roots, bottom-up, so a container
 /// is judged on what is left of it once its junk children are gone
 /// (Readability's `_cleanConditionally` and `_clean`).
-fn clean(dom: &Dom<'_>, facts: &Facts, pass: Pass, roots: &[u32], excluded: &mut [bool]) {
+fn clean(
+    dom: &Dom<'_>,
+    facts: &Facts,
+    pass: Pass,
+    roots: &[u32],
+    chars: &[u32],
+    excluded: &mut [bool],
+) {
     for &root in roots {
         let start = root as usize;
         let end = dom.nodes[start].end as usize;
@@ -583,7 +731,10 @@ fn clean(dom: &Dom<'_>, facts: &Facts, pass: Pass, roots: &[u32], excluded: &mut
             let drop = match tag {
                 Tag::Form | Tag::Fieldset | Tag::Aside | Tag::Footer | Tag::Figcaption => true,
                 Tag::H1 => true,
-                _ => tag != Tag::Text && i != start && facts.junk(i),
+                // Named like a share bar or a caption, and small: a big
+                // block so named is a misnomer (`shared-history` holding a
+                // whole article), as Readability's share threshold assumes.
+                _ => tag != Tag::Text && i != start && facts.junk(i) && chars[i] < JUNK_MAX_CHARS,
             };
             if drop {
                 excluded[i] = true;

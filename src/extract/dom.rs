@@ -263,7 +263,6 @@ impl Tag {
                 | Tag::Object
                 | Tag::Embed
                 | Tag::Svg
-                | Tag::Math
                 | Tag::Canvas
                 | Tag::Select
                 | Tag::Option

@@ -109,7 +109,7 @@ pub fn article(html: &str, url: &Url, rules: &Rules) -> Result<Article, ExtractE
                 url: url.clone(),
             })?
         }
-        None => content::find(&dom, &facts)
+        None => content::find(&dom, &facts, None)
             .ok_or_else(|| ExtractError::NoContent { url: url.clone() })?,
     };
     let text = text::render(&dom, &found.roots, &found.excluded);
@@ -129,6 +129,18 @@ pub fn article(html: &str, url: &Url, rules: &Rules) -> Result<Article, ExtractE
         lead_image: meta.lead_image,
         lang,
     })
+}
+
+/// How the content of a page was chosen: the best-scoring candidates of each
+/// pass and the roots picked. For operators writing a source's rules and for
+/// tuning; the format is for people and may change.
+pub fn explain(html: &str) -> String {
+    let doc = Html::parse_document(html);
+    let dom = Dom::new(&doc);
+    let facts = content::Facts::new(&dom, &vec![false; dom.len()]);
+    let mut trace = String::new();
+    content::find(&dom, &facts, Some(&mut trace));
+    trace
 }
 
 /// The page's `<base href>` when it has a usable one, else its URL.
@@ -206,7 +218,7 @@ pub fn sanitize(html: &str, base: Option<&Url>) -> String {
     // other removed tags).
     b.clean_content_tags(HashSet::from([
         "script", "style", "template", "noscript", "iframe", "object", "embed", "textarea",
-        "select", "svg", "math", "title",
+        "select", "svg", "title",
     ]));
     b.url_relative(match base {
         Some(u) => ammonia::UrlRelative::RewriteWithBase(u.clone()),
