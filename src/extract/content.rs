@@ -360,6 +360,17 @@ fn owner_kind(tag: Tag, has_blocks: bool) -> Owner {
     }
 }
 
+/// Is `child` the only thing inside the `div` `parent`?
+fn wraps_only(dom: &Dom<'_>, parent: u32, child: u32) -> bool {
+    dom.nodes[parent as usize].tag == Tag::Div
+        && dom.children(parent).all(|c| {
+            c == child || {
+                let n = &dom.nodes[c as usize];
+                n.tag == Tag::Text && n.text.trim().is_empty()
+            }
+        })
+}
+
 /// Elements whose presence makes a `div` a container rather than a
 /// paragraph (Readability's `DIV_TO_P_ELEMS`).
 fn is_blockish(tag: Tag) -> bool {
@@ -467,7 +478,16 @@ fn find_with(
         let s = 1.0 + run.commas as f32 + (run.chars / 100).min(3) as f32;
         let owner = &dom.nodes[run.owner as usize];
         let mut at = match owner_kind(owner.tag, has_blocks[run.owner as usize]) {
-            Owner::Paragraph => owner.parent,
+            Owner::Paragraph => {
+                // A div that only wraps this paragraph is the paragraph
+                // (Readability replaces such a div by its p).
+                let p = owner.parent;
+                if owner.tag == Tag::P && p != NONE && wraps_only(dom, p, run.owner) {
+                    dom.nodes[p as usize].parent
+                } else {
+                    p
+                }
+            }
             Owner::Container => run.owner,
             Owner::Ignored => continue,
         };
@@ -796,7 +816,7 @@ fn should_remove(dom: &Dom<'_>, facts: &Facts, pass: Pass, i: usize, c: &Counts)
     let tag = dom.nodes[i].tag;
     if !matches!(
         tag,
-        Tag::Div | Tag::Section | Tag::Ul | Tag::Ol | Tag::Table | Tag::Header | Tag::Other
+        Tag::Div | Tag::Section | Tag::Ul | Tag::Ol | Tag::Table | Tag::Header
     ) {
         return false;
     }
