@@ -126,6 +126,10 @@ impl Facts {
     fn junk(&self, i: usize) -> bool {
         (self.class_bits[i] | self.id_bits[i]) & hints::JUNK != 0
     }
+
+    fn caption(&self, i: usize) -> bool {
+        (self.class_bits[i] | self.id_bits[i]) & hints::CAPTION != 0
+    }
 }
 
 fn is_hidden_style(style: &str) -> bool {
@@ -217,6 +221,7 @@ fn char_count(s: &str) -> (u32, u32) {
 
 /// A run of inline text between block boundaries: what a reader sees as one
 /// paragraph.
+#[derive(Clone, Copy)]
 struct Run {
     /// The nearest block element around the run.
     owner: u32,
@@ -225,38 +230,75 @@ struct Run {
     commas: u32,
 }
 
-/// One bottom-up pass's worth of numbers.
+/// Numbers from one walk over the page (what a pass has not removed).
+struct Measured {
+    /// Text length of each subtree; of a text node, its own.
+    chars: Vec<u32>,
+    /// Text length inside links, per subtree.
+    link_chars: Vec<u32>,
+    /// Commas of each text node.
+    commas: Vec<u32>,
+    /// Text nodes inside a link.
+    in_link: Vec<bool>,
+    /// Has a [`is_blockish`] element below it.
+    has_blocks: Vec<bool>,
+    runs: Vec<Run>,
+}
+
+/// The walk that fills [`Measured`].
 struct Measure<'d, 'a, 'x> {
     dom: &'d Dom<'a>,
     gone: &'x [bool],
-    chars: Vec<u32>,
-    link_chars: Vec<u32>,
-    runs: Vec<Run>,
+    m: Measured,
+    /// Open block elements.
     blocks: Vec<u32>,
-    /// Has a [`is_blockish`] element below it.
-    has_blocks: Vec<bool>,
+    /// Open links.
     links: u32,
     cur: Run,
     last_br: bool,
 }
 
+const NO_RUN: Run = Run {
+    owner: NONE,
+    chars: 0,
+    link_chars: 0,
+    commas: 0,
+};
+
 impl Measure<'_, '_, '_> {
+    fn run(dom: &Dom<'_>, gone: &[bool]) -> Measured {
+        let n = dom.len();
+        let mut w = Measure {
+            dom,
+            gone,
+            m: Measured {
+                chars: vec![0; n],
+                link_chars: vec![0; n],
+                commas: vec![0; n],
+                in_link: vec![false; n],
+                has_blocks: vec![false; n],
+                runs: Vec::new(),
+            },
+            blocks: Vec::new(),
+            links: 0,
+            cur: NO_RUN,
+            last_br: false,
+        };
+        if n > 0 {
+            dom.walk(0, &mut w);
+        }
+        w.flush();
+        w.m
+    }
+
     fn flush(&mut self) {
         if self.cur.chars > 0 {
-            let owner = self.blocks.last().copied().unwrap_or(NONE);
-            self.runs.push(Run {
-                owner,
-                chars: self.cur.chars,
-                link_chars: self.cur.link_chars,
-                commas: self.cur.commas,
+            self.m.runs.push(Run {
+                owner: self.blocks.last().copied().unwrap_or(NONE),
+                ..self.cur
             });
         }
-        self.cur = Run {
-            owner: NONE,
-            chars: 0,
-            link_chars: 0,
-            commas: 0,
-        };
+        self.cur = NO_RUN;
     }
 }
 
@@ -271,14 +313,17 @@ impl Visit for Measure<'_, '_, '_> {
             Tag::Text => {
                 let (c, commas) = char_count(n.text);
                 if c > 0 && n.parent != NONE {
+                    let (i, p) = (i as usize, n.parent as usize);
                     // Text nodes are not left (they have no children), so
                     // they add to their parent here.
-                    let p = n.parent as usize;
-                    self.chars[p] += c;
+                    self.m.chars[i] = c;
+                    self.m.commas[i] = commas;
+                    self.m.chars[p] += c;
                     self.cur.chars += c;
                     self.cur.commas += commas;
                     if self.links > 0 {
-                        self.link_chars[p] += c;
+                        self.m.in_link[i] = true;
+                        self.m.link_chars[p] += c;
                         self.cur.link_chars += c;
                     }
                     self.last_br = false;
@@ -290,7 +335,10 @@ impl Visit for Measure<'_, '_, '_> {
                 }
                 self.last_br = true;
             }
-            Tag::A => self.links += 1,
+            Tag::A => {
+                self.links += 1;
+                self.last_br = false;
+            }
             t if t.is_block() => {
                 self.flush();
                 self.blocks.push(i);
@@ -312,12 +360,11 @@ impl Visit for Measure<'_, '_, '_> {
         }
         // Children are all left before their parent, so sums are complete.
         if n.parent != NONE {
-            let (c, l) = (self.chars[i as usize], self.link_chars[i as usize]);
-            let p = n.parent as usize;
-            self.chars[p] += c;
-            self.link_chars[p] += l;
-            if is_blockish(n.tag) || self.has_blocks[i as usize] {
-                self.has_blocks[p] = true;
+            let (i, p) = (i as usize, n.parent as usize);
+            self.m.chars[p] += self.m.chars[i];
+            self.m.link_chars[p] += self.m.link_chars[i];
+            if is_blockish(n.tag) || self.m.has_blocks[i] {
+                self.m.has_blocks[p] = true;
             }
         }
     }
@@ -437,38 +484,14 @@ fn find_with(
             }
         }
     }
-    let mut m = Measure {
-        dom,
-        gone: &gone,
-        chars: vec![0; n],
-        link_chars: vec![0; n],
-        runs: Vec::new(),
-        blocks: Vec::new(),
-        has_blocks: vec![false; n],
-        links: 0,
-        cur: Run {
-            owner: NONE,
-            chars: 0,
-            link_chars: 0,
-            commas: 0,
-        },
-        last_br: false,
-    };
-    dom.walk(0, &mut m);
-    m.flush();
-    let Measure {
-        chars,
-        link_chars,
-        runs,
-        has_blocks,
-        ..
-    } = m;
+    let m = Measure::run(dom, &gone);
+    let (chars, link_chars, runs, has_blocks) = (&m.chars, &m.link_chars, &m.runs, &m.has_blocks);
 
     // Score containers from their paragraphs.
     let mut score: Vec<f32> = vec![0.0; n];
     let mut is_candidate = vec![false; n];
     let mut candidates: Vec<u32> = Vec::new();
-    for run in &runs {
+    for run in runs {
         if run.chars < 25 || run.owner == NONE {
             continue;
         }
@@ -514,7 +537,7 @@ fn find_with(
     }
     // Text in prose-like runs per subtree: paragraph-sized, few links.
     let mut prose = vec![0u32; n];
-    for run in &runs {
+    for run in runs {
         if run.chars >= 25 && run.link_chars * 4 < run.chars && run.owner != NONE {
             prose[run.owner as usize] += run.chars;
         }
@@ -530,7 +553,15 @@ fn find_with(
         // Nothing paragraph-sized: a short page is all content.
         let mut excluded = gone;
         let roots = vec![body];
-        clean(dom, facts, pass, &roots, &chars, &mut excluded);
+        clean(
+            dom,
+            facts,
+            pass,
+            &roots,
+            &m,
+            &mut excluded,
+            trace.as_deref_mut(),
+        );
         return Some(Content { roots, excluded });
     }
     let link_density = |i: usize| -> f32 {
@@ -683,7 +714,15 @@ fn find_with(
         }
     }
     let mut excluded = gone;
-    clean(dom, facts, pass, &roots, &chars, &mut excluded);
+    clean(
+        dom,
+        facts,
+        pass,
+        &roots,
+        &m,
+        &mut excluded,
+        trace.as_deref_mut(),
+    );
     Some(Content { roots, excluded })
 }
 
@@ -730,8 +769,9 @@ fn clean(
     facts: &Facts,
     pass: Pass,
     roots: &[u32],
-    chars: &[u32],
+    m: &Measured,
     excluded: &mut [bool],
+    mut trace: Option<&mut String>,
 ) {
     for &root in roots {
         let start = root as usize;
@@ -747,30 +787,24 @@ fn clean(
                 excluded[i] = true;
                 continue;
             }
-            let tag = dom.nodes[i].tag;
-            let drop = match tag {
-                Tag::Form | Tag::Fieldset | Tag::Aside | Tag::Footer | Tag::Figcaption => true,
-                Tag::H1 => true,
-                // Named like a share bar or a caption, and small: a big
-                // block so named is a misnomer (`shared-history` holding a
-                // whole article), as Readability's share threshold assumes.
-                _ => tag != Tag::Text && i != start && facts.junk(i) && chars[i] < JUNK_MAX_CHARS,
-            };
-            if drop {
+            if matches!(
+                dom.nodes[i].tag,
+                Tag::Form | Tag::Fieldset | Tag::Aside | Tag::Footer | Tag::Figcaption | Tag::H1
+            ) {
                 excluded[i] = true;
             }
         }
+        // Bottom-up: judge each container on what is left inside it.
         for i in (start..end).rev() {
             let node = &dom.nodes[i];
             let gone = excluded[i] || node.tag.is_never_text();
             let mut c = counts[i - start];
             match node.tag {
                 Tag::Text if !gone => {
-                    let (ch, commas) = char_count(node.text);
-                    c.chars = ch;
-                    c.commas = commas;
-                    if inside_link(dom, i, start) {
-                        c.link_chars = ch;
+                    c.chars = m.chars[i];
+                    c.commas = m.commas[i];
+                    if m.in_link[i] {
+                        c.link_chars = c.chars;
                     }
                 }
                 Tag::P => c.p += 1,
@@ -781,16 +815,40 @@ fn clean(
                 t if t.is_heading() => c.heading_chars += c.chars,
                 _ => {}
             }
-            let removed = !gone
-                && pass.clean_conditionally
-                && i != start
-                && should_remove(dom, facts, pass, i, &c);
-            if removed {
+            let reason = if gone || i == start || node.tag == Tag::Text {
+                None
+            } else {
+                removal_reason(dom, facts, pass, i, &c)
+            };
+            if let Some(why) = reason {
                 excluded[i] = true;
+                if let Some(t) = trace.as_deref_mut()
+                    && c.chars >= 30
+                {
+                    use std::fmt::Write;
+                    let _ = writeln!(
+                        t,
+                        "    drop {} ({} chars, p={} img={} li={} in={} emb={} ld={}): {why}",
+                        describe(dom, i as u32),
+                        c.chars,
+                        c.p,
+                        c.img,
+                        c.li,
+                        c.input,
+                        c.embed,
+                        c.link_chars
+                    );
+                }
             }
-            // Inputs and embeds count even though they are never text;
-            // removed subtrees count for nothing.
-            if !removed && (!excluded[i] || node.tag.is_never_text()) {
+            // Inputs and embeds count even though they are never text, and
+            // captions though they are left out of the text: Readability's
+            // shape tests, which these follow, see them. Other removed
+            // subtrees count for nothing.
+            let counts_up = match reason {
+                None => !excluded[i] || node.tag.is_never_text(),
+                Some(why) => why == CAPTION_REASON,
+            };
+            if counts_up {
                 let p = node.parent as usize;
                 if node.parent != NONE && p >= start {
                     counts[p - start].add(&c);
@@ -801,17 +859,37 @@ fn clean(
     }
 }
 
-fn inside_link(dom: &Dom<'_>, i: usize, stop: usize) -> bool {
-    let mut p = dom.nodes[i].parent;
-    while p != NONE && (p as usize) >= stop {
-        if dom.nodes[p as usize].tag == Tag::A {
-            return true;
-        }
-        p = dom.nodes[p as usize].parent;
+const CAPTION_REASON: &str = "caption";
+
+/// Why an element inside the content is not part of the article, if it
+/// is not.
+fn removal_reason(
+    dom: &Dom<'_>,
+    facts: &Facts,
+    pass: Pass,
+    i: usize,
+    c: &Counts,
+) -> Option<&'static str> {
+    // Named like a share bar or a "read also" box, and small: a big block
+    // so named is a misnomer (`shared-history` holding a whole article), as
+    // Readability's share threshold assumes.
+    if facts.junk(i) && c.chars < JUNK_MAX_CHARS {
+        return Some("junk name");
     }
-    false
+    // A caption is the text beside a picture; the block holding the
+    // picture itself stays (its image belongs in the article's HTML).
+    if facts.caption(i) && c.img == 0 && c.chars < JUNK_MAX_CHARS {
+        return Some(CAPTION_REASON);
+    }
+    if pass.clean_conditionally && should_remove(dom, facts, pass, i, c) {
+        return Some("boilerplate shape");
+    }
+    None
 }
 
+/// Readability's `_cleanConditionally`: a container goes when its name is
+/// negative, or when, with few commas (little prose), its shape says list
+/// of links, image strip, form or embed.
 fn should_remove(dom: &Dom<'_>, facts: &Facts, pass: Pass, i: usize, c: &Counts) -> bool {
     let tag = dom.nodes[i].tag;
     if !matches!(

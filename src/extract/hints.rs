@@ -25,8 +25,10 @@ pub(super) const UNLIKELY: u8 = 4;
 /// `article-header-and-body` yes).
 pub(super) const MAYBE: u8 = 8;
 /// Small parts that never belong in the text even inside the content:
-/// share bars, captions, bylines, "read also" boxes, subscription prompts.
+/// share bars, bylines, "read also" boxes, subscription prompts.
 pub(super) const JUNK: u8 = 16;
+/// A caption: text about a picture, not part of the article's text.
+pub(super) const CAPTION: u8 = 32;
 
 const WORDS: &[(&str, u8)] = &[
     // Main-content words.
@@ -80,7 +82,8 @@ const WORDS: &[(&str, u8)] = &[
     ("rss", UNLIKELY),
     ("scroll", NEGATIVE),
     ("share", NEGATIVE | JUNK),
-    ("sharing", NEGATIVE | JUNK),
+    ("sharing", JUNK),
+    ("hidden", NEGATIVE),
     ("shopping", NEGATIVE),
     ("shoutbox", NEGATIVE | UNLIKELY),
     ("sidebar", NEGATIVE | UNLIKELY),
@@ -93,7 +96,8 @@ const WORDS: &[(&str, u8)] = &[
     ("yom-remote", UNLIKELY),
     ("subscri", JUNK),
     ("newsletter", JUNK),
-        ("caption", JUNK),
+    ("caption", CAPTION),
+    ("credit", CAPTION),
     ("byline", JUNK),
     ("read-also", JUNK),
     ("readalso", JUNK),
