@@ -240,6 +240,8 @@ struct Measured {
     commas: Vec<u32>,
     /// Text nodes inside a link.
     in_link: Vec<bool>,
+    /// Text nodes inside a `<time>`.
+    in_time: Vec<bool>,
     /// Has a [`is_blockish`] element below it.
     has_blocks: Vec<bool>,
     runs: Vec<Run>,
@@ -254,6 +256,8 @@ struct Measure<'d, 'a, 'x> {
     blocks: Vec<u32>,
     /// Open links.
     links: u32,
+    /// Open `<time>` elements.
+    times: u32,
     cur: Run,
     last_br: bool,
 }
@@ -276,11 +280,13 @@ impl Measure<'_, '_, '_> {
                 link_chars: vec![0; n],
                 commas: vec![0; n],
                 in_link: vec![false; n],
+                in_time: vec![false; n],
                 has_blocks: vec![false; n],
                 runs: Vec::new(),
             },
             blocks: Vec::new(),
             links: 0,
+            times: 0,
             cur: NO_RUN,
             last_br: false,
         };
@@ -321,6 +327,7 @@ impl Visit for Measure<'_, '_, '_> {
                     self.m.chars[p] += c;
                     self.cur.chars += c;
                     self.cur.commas += commas;
+                    self.m.in_time[i] = self.times > 0;
                     if self.links > 0 {
                         self.m.in_link[i] = true;
                         self.m.link_chars[p] += c;
@@ -339,6 +346,7 @@ impl Visit for Measure<'_, '_, '_> {
                 self.links += 1;
                 self.last_br = false;
             }
+            Tag::Time => self.times += 1,
             t if t.is_block() => {
                 self.flush();
                 self.blocks.push(i);
@@ -352,6 +360,7 @@ impl Visit for Measure<'_, '_, '_> {
         let n = &self.dom.nodes[i as usize];
         match n.tag {
             Tag::A => self.links -= 1,
+            Tag::Time => self.times -= 1,
             t if t.is_block() => {
                 self.flush();
                 self.blocks.pop();
@@ -745,6 +754,7 @@ struct Counts {
     input: u32,
     embed: u32,
     heading_chars: u32,
+    time_chars: u32,
 }
 
 impl Counts {
@@ -758,6 +768,7 @@ impl Counts {
         self.input += o.input;
         self.embed += o.embed;
         self.heading_chars += o.heading_chars;
+        self.time_chars += o.time_chars;
     }
 }
 
@@ -806,6 +817,9 @@ fn clean(
                     if m.in_link[i] {
                         c.link_chars = c.chars;
                     }
+                    if m.in_time[i] {
+                        c.time_chars = c.chars;
+                    }
                 }
                 Tag::P => c.p += 1,
                 Tag::Img => c.img += 1,
@@ -818,7 +832,7 @@ fn clean(
             let reason = if gone || i == start || node.tag == Tag::Text {
                 None
             } else {
-                removal_reason(dom, facts, pass, i, &c)
+                removal_reason(dom, facts, pass, i, &c, excluded)
             };
             if let Some(why) = reason {
                 excluded[i] = true;
@@ -869,6 +883,7 @@ fn removal_reason(
     pass: Pass,
     i: usize,
     c: &Counts,
+    excluded: &[bool],
 ) -> Option<&'static str> {
     // Named like a share bar or a "read also" box, and small: a big block
     // so named is a misnomer (`shared-history` holding a whole article), as
@@ -884,7 +899,59 @@ fn removal_reason(
     if pass.clean_conditionally && should_remove(dom, facts, pass, i, c) {
         return Some("boilerplate shape");
     }
+    let tag = dom.nodes[i].tag;
+    if c.chars < SMALL_BLOCK_CHARS
+        && (tag.is_block() || tag == Tag::Other)
+        && !matches!(
+            tag,
+            Tag::Td | Tag::Th | Tag::Tr | Tag::Table | Tag::Body | Tag::Html
+        )
+    {
+        // A date line: mostly the text of <time> elements.
+        if c.time_chars * 2 >= c.chars && c.time_chars > 0 {
+            return Some("dateline");
+        }
+        let lead = lead_text(dom, i, excluded, SMALL_BLOCK_CHARS as usize);
+        if lead.contains('©') {
+            return Some("copyright line");
+        }
+        // "Read also: <link>", or a bare "Related articles" heading.
+        if let Some(len) = hints::see_also_prefix(&lead)
+            && (c.link_chars > 0 || lead.chars().count() <= len + 3)
+        {
+            return Some("see-also line");
+        }
+    }
     None
+}
+
+/// Blocks this small are checked for date lines, copyright lines and
+/// "read also" lines.
+const SMALL_BLOCK_CHARS: u32 = 200;
+
+/// The first `max` characters of an element's text (what is not excluded),
+/// whitespace collapsed.
+fn lead_text(dom: &Dom<'_>, i: usize, excluded: &[bool], max: usize) -> String {
+    let mut out = String::new();
+    let end = dom.nodes[i].end as usize;
+    let mut j = i + 1;
+    while j < end && out.len() < max * 4 {
+        let n = &dom.nodes[j];
+        if excluded[j] || n.tag.is_never_text() {
+            j = n.end as usize;
+            continue;
+        }
+        if n.tag == Tag::Text {
+            for w in n.text.split_whitespace() {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(w);
+            }
+        }
+        j += 1;
+    }
+    out
 }
 
 /// Readability's `_cleanConditionally`: a container goes when its name is

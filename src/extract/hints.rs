@@ -127,9 +127,83 @@ pub(super) fn of(value: &str) -> u8 {
     bits
 }
 
+/// Openings of "read also" lines and related-links headings, lower case,
+/// in the languages of the sources (Russian, Kazakh, English).
+const SEE_ALSO: &[&str] = &[
+    // Russian
+    "читайте также",
+    "читать также",
+    "также читайте",
+    "читайте еще",
+    "читайте ещё",
+    "смотрите также",
+    "см. также",
+    "по теме",
+    "новости по теме",
+    "материалы по теме",
+    "похожие новости",
+    "другие новости",
+    "рекомендуем",
+    "подписывайтесь",
+    "подпишитесь",
+    // Kazakh
+    "сондай-ақ оқыңыз",
+    "сондай-ақ қараңыз",
+    "оқи отырыңыз",
+    "тағы оқыңыз",
+    "тақырып бойынша",
+    "жазылыңыз",
+    // English
+    "read also",
+    "also read",
+    "read more",
+    "see also",
+    "see more",
+    "related",
+    "more from",
+    "more on this",
+    "recommended",
+    "you may also like",
+    "you might also like",
+    "don't miss",
+    "don’t miss",
+    "trending",
+    "sign up",
+    "subscribe",
+];
+
+/// If a text opens like a "read also" line, the length (in characters) of
+/// that opening.
+pub(super) fn see_also_prefix(text: &str) -> Option<usize> {
+    let t = text.trim_start_matches(|c: char| !c.is_alphanumeric());
+    let head: String = t.chars().take(24).flat_map(char::to_lowercase).collect();
+    SEE_ALSO
+        .iter()
+        .find(|p| {
+            head.starts_with(*p)
+                && !head[p.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric)
+        })
+        .map(|p| p.chars().count())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_also_lines_are_recognised_by_their_opening() {
+        assert_eq!(see_also_prefix("Читайте также: Курс тенге"), Some(13));
+        assert_eq!(see_also_prefix("» СОНДАЙ-АҚ ОҚЫҢЫЗ: Алматыда"), Some(16));
+        assert_eq!(see_also_prefix("READ MORE: China plague outbreak"), Some(9));
+        assert_eq!(see_also_prefix("Related articles"), Some(7));
+        // A word that merely starts the same way is not the phrase.
+        assert_eq!(see_also_prefix("Relatedness of species"), None);
+        assert_eq!(see_also_prefix("Подробнее о ситуации рассказал"), None);
+        assert_eq!(see_also_prefix("Президент подписал указ"), None);
+    }
 
     #[test]
     fn names_are_matched_as_case_insensitive_substrings() {
