@@ -182,7 +182,11 @@ fn main() -> Result<()> {
         }
     }
     if let Some(only) = &args.only {
-        println!("{}\n{}", only, extract::explain(&pages[0].html));
+        println!(
+            "{}\n{}",
+            only,
+            extract::explain(&pages[0].html, &pages[0].url)
+        );
         println!("---\n{}", ours.text[0]);
         if let Ok(a) = extract::article(&pages[0].html, &pages[0].url, &rules) {
             println!(

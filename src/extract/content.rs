@@ -63,10 +63,12 @@ pub(super) struct Facts {
     id_bits: Vec<u8>,
     /// Hidden or never text, or excluded by the caller.
     gone: Vec<bool>,
+    /// The titles the page declares, to drop the headline from the text.
+    titles: Vec<String>,
 }
 
 impl Facts {
-    pub(super) fn new(dom: &Dom<'_>, excluded: &[bool]) -> Facts {
+    pub(super) fn new(dom: &Dom<'_>, excluded: &[bool], titles: Vec<String>) -> Facts {
         let n = dom.len();
         let mut class_bits = vec![0u8; n];
         let mut id_bits = vec![0u8; n];
@@ -92,6 +94,7 @@ impl Facts {
             class_bits,
             id_bits,
             gone,
+            titles,
         }
     }
 
@@ -800,7 +803,7 @@ fn clean(
             }
             if matches!(
                 dom.nodes[i].tag,
-                Tag::Form | Tag::Fieldset | Tag::Aside | Tag::Footer | Tag::Figcaption | Tag::H1
+                Tag::Form | Tag::Fieldset | Tag::Aside | Tag::Footer | Tag::Figcaption
             ) {
                 excluded[i] = true;
             }
@@ -900,6 +903,13 @@ fn removal_reason(
         return Some("boilerplate shape");
     }
     let tag = dom.nodes[i].tag;
+    // The headline is the article's title, not its text.
+    if matches!(tag, Tag::H1 | Tag::H2) {
+        let text = lead_text(dom, i, excluded, 400);
+        if super::meta::is_title(&text, &facts.titles) {
+            return Some("title");
+        }
+    }
     if c.chars < SMALL_BLOCK_CHARS
         && (tag.is_block() || tag == Tag::Other)
         && !matches!(

@@ -22,6 +22,9 @@ pub(super) struct Meta {
     pub lead_image: Option<Url>,
     /// `<html lang>`, as written.
     pub html_lang: Option<String>,
+    /// Every title the page declares (JSON-LD, OpenGraph, `<title>`), to
+    /// recognise the headline when it repeats inside the content.
+    pub titles: Vec<String>,
 }
 
 /// Candidates per field, by source; the first non-empty one wins.
@@ -141,6 +144,11 @@ pub(super) fn read(dom: &Dom<'_>, url: &Url) -> Meta {
             }
         }
     }
+    let titles = [&f.ld_title, &f.og_title, &f.doc_title]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
     let title = f.ld_title.or(f.og_title).or(f.h1).or(f.doc_title);
     let author = f.ld_author.or(f.meta_author);
     let published = f
@@ -160,7 +168,35 @@ pub(super) fn read(dom: &Dom<'_>, url: &Url) -> Meta {
         published,
         lead_image,
         html_lang,
+        titles,
     }
+}
+
+/// Is `heading` the page's title again? True when at least three quarters
+/// of its words (by length) are words of one of the titles — the test
+/// Readability.js applies (`_headerDuplicatesTitle`), so a title with a
+/// site name appended still matches its headline.
+pub(super) fn is_title(heading: &str, titles: &[String]) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let h = words(heading);
+    let total: usize = h.iter().map(|w| w.chars().count()).sum();
+    if total == 0 {
+        return false;
+    }
+    titles.iter().any(|t| {
+        let t = words(t);
+        let unique: usize = h
+            .iter()
+            .filter(|w| !t.contains(w))
+            .map(|w| w.chars().count())
+            .sum();
+        unique * 4 <= total
+    })
 }
 
 /// Raw text of a script element (not whitespace-collapsed).
@@ -433,6 +469,14 @@ mod tests {
     fn html_lang_is_the_fallback_for_undecidable_text() {
         assert_eq!(detect_lang("12 345", Some("ru-RU")).as_deref(), Some("ru"));
         assert_eq!(detect_lang("", Some("")), None);
+    }
+
+    #[test]
+    fn a_headline_is_recognised_in_a_title_with_the_site_name() {
+        let titles = vec!["Токаев подписал закон о СМИ | Новости Казахстана".to_string()];
+        assert!(is_title("Токаев подписал закон о СМИ", &titles));
+        assert!(!is_title("Что изменится для журналистов", &titles));
+        assert!(!is_title("", &titles));
     }
 
     #[test]

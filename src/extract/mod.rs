@@ -101,7 +101,8 @@ pub fn article(html: &str, url: &Url, rules: &Rules) -> Result<Article, ExtractE
             }
         }
     }
-    let facts = content::Facts::new(&dom, &excluded);
+    let meta = meta::read(&dom, url);
+    let facts = content::Facts::new(&dom, &excluded, meta.titles.clone());
     let found = match &rules.content {
         Some((source, sel)) => {
             content::selected(&dom, &facts, sel).ok_or_else(|| ExtractError::SelectorMissed {
@@ -118,7 +119,6 @@ pub fn article(html: &str, url: &Url, rules: &Rules) -> Result<Article, ExtractE
     }
     let raw_html = markup::write(&dom, &found.roots, &found.excluded, &base);
     let html = sanitize(&raw_html, Some(&base));
-    let meta = meta::read(&dom, url);
     let lang = meta::detect_lang(&text, meta.html_lang.as_deref());
     Ok(Article {
         title: meta.title,
@@ -134,10 +134,11 @@ pub fn article(html: &str, url: &Url, rules: &Rules) -> Result<Article, ExtractE
 /// How the content of a page was chosen: the best-scoring candidates of each
 /// pass and the roots picked. For operators writing a source's rules and for
 /// tuning; the format is for people and may change.
-pub fn explain(html: &str) -> String {
+pub fn explain(html: &str, url: &Url) -> String {
     let doc = Html::parse_document(html);
     let dom = Dom::new(&doc);
-    let facts = content::Facts::new(&dom, &vec![false; dom.len()]);
+    let meta = meta::read(&dom, url);
+    let facts = content::Facts::new(&dom, &vec![false; dom.len()], meta.titles);
     let mut trace = String::new();
     content::find(&dom, &facts, Some(&mut trace));
     trace

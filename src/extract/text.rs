@@ -64,7 +64,9 @@ impl TextOut {
         }
     }
 
-    /// Appends preformatted text: spaces kept, newlines break lines.
+    /// Appends preformatted text: spaces kept (a highlighter's spans leave
+    /// the space between two keywords in a text node of its own), newlines
+    /// break lines.
     fn pre(&mut self, s: &str) {
         let mut first = true;
         for line in s.split('\n') {
@@ -72,7 +74,7 @@ impl TextOut {
                 self.brk(Brk::Line);
             }
             first = false;
-            let line = line.trim_end();
+            let line = line.trim_end_matches('\r');
             if !line.is_empty() {
                 self.flush();
                 self.buf.push_str(line);
@@ -80,7 +82,18 @@ impl TextOut {
         }
     }
 
-    pub(super) fn finish(self) -> String {
+    pub(super) fn finish(mut self) -> String {
+        // Preformatted lines may end in spaces; nothing else does.
+        if self.buf.contains(" \n") {
+            self.buf = self
+                .buf
+                .split('\n')
+                .map(str::trim_end)
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
+        let end = self.buf.trim_end().len();
+        self.buf.truncate(end);
         self.buf
     }
 }
