@@ -15,6 +15,7 @@
 
 use super::dom::{Dom, NONE, Tag, Visit};
 use super::hints;
+use super::text::{space_len, utf8_len};
 
 /// The chosen content of a page.
 pub(super) struct Content {
@@ -22,6 +23,8 @@ pub(super) struct Content {
     pub roots: Vec<u32>,
     /// Nodes (with their subtrees) left out of the article.
     pub excluded: Vec<bool>,
+    /// Length of the article's text.
+    pub chars: u32,
 }
 
 /// How hard to look: the first pass strips likely boilerplate early; when
@@ -165,7 +168,7 @@ pub(super) fn find(
         let Some(c) = find_with(dom, facts, pass, trace.as_deref_mut()) else {
             continue;
         };
-        let chars = text_chars(dom, &c);
+        let chars = c.chars;
         if chars >= ENOUGH_CHARS {
             return Some(c);
         }
@@ -176,50 +179,41 @@ pub(super) fn find(
     best.map(|(_, c)| c)
 }
 
-fn text_chars(dom: &Dom<'_>, c: &Content) -> u32 {
-    struct Count<'d, 'a, 'x> {
-        dom: &'d Dom<'a>,
-        excluded: &'x [bool],
-        n: u32,
-    }
-    impl Visit for Count<'_, '_, '_> {
-        fn skip(&mut self, i: u32) -> bool {
-            self.excluded[i as usize]
-        }
-        fn enter(&mut self, i: u32) {
-            self.n += char_count(self.dom.nodes[i as usize].text).0;
-        }
-        fn leave(&mut self, _: u32) {}
-    }
-    let mut v = Count {
-        dom,
-        excluded: &c.excluded,
-        n: 0,
-    };
-    for &r in &c.roots {
-        dom.walk(r, &mut v);
-    }
-    v.n
-}
-
 /// Length of a text with its whitespace collapsed (as Readability measures
-/// `textContent`, minus leading and trailing space), and its commas.
-fn char_count(s: &str) -> (u32, u32) {
-    let mut chars = 0;
-    let mut commas = 0;
-    let mut gap = false;
-    for c in s.chars() {
-        if c.is_whitespace() {
-            gap = chars > 0;
+/// `textContent`, minus leading and trailing space), its commas, and
+/// whether it has a `©`.
+fn char_count(s: &str) -> (u32, u32, bool) {
+    let b = s.as_bytes();
+    let (mut chars, mut commas, mut gap) = (0u32, 0u32, false);
+    let mut copyright = false;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let w = if c < 0x80 && !c.is_ascii_whitespace() && c != 0x0b {
+            0
         } else {
-            chars += 1 + gap as u32;
-            gap = false;
-            if matches!(c, ',' | '，' | '、' | '،') {
-                commas += 1;
-            }
+            space_len(b, i)
+        };
+        if w > 0 {
+            gap = chars > 0;
+            i += w;
+            continue;
         }
+        chars += 1 + gap as u32;
+        gap = false;
+        let at = |k: usize| b.get(i + k).copied().unwrap_or(0);
+        // ',' and the CJK (U+FF0C, U+3001) and Arabic (U+060C) commas.
+        if c == b','
+            || (c == 0xEF && at(1) == 0xBC && at(2) == 0x8C)
+            || (c == 0xE3 && at(1) == 0x80 && at(2) == 0x81)
+            || (c == 0xD8 && at(1) == 0x8C)
+        {
+            commas += 1;
+        }
+        copyright |= c == 0xC2 && at(1) == 0xA9;
+        i += utf8_len(c);
     }
-    (chars, commas)
+    (chars, commas, copyright)
 }
 
 /// A run of inline text between block boundaries: what a reader sees as one
@@ -233,6 +227,10 @@ struct Run {
     commas: u32,
 }
 
+const IN_LINK: u8 = 1;
+const IN_TIME: u8 = 2;
+const HAS_COPYRIGHT: u8 = 4;
+
 /// Numbers from one walk over the page (what a pass has not removed).
 struct Measured {
     /// Text length of each subtree; of a text node, its own.
@@ -241,10 +239,8 @@ struct Measured {
     link_chars: Vec<u32>,
     /// Commas of each text node.
     commas: Vec<u32>,
-    /// Text nodes inside a link.
-    in_link: Vec<bool>,
-    /// Text nodes inside a `<time>`.
-    in_time: Vec<bool>,
+    /// [`IN_LINK`], [`IN_TIME`], [`HAS_COPYRIGHT`] of each text node.
+    text_flags: Vec<u8>,
     /// Has a [`is_blockish`] element below it.
     has_blocks: Vec<bool>,
     runs: Vec<Run>,
@@ -282,8 +278,7 @@ impl Measure<'_, '_, '_> {
                 chars: vec![0; n],
                 link_chars: vec![0; n],
                 commas: vec![0; n],
-                in_link: vec![false; n],
-                in_time: vec![false; n],
+                text_flags: vec![0; n],
                 has_blocks: vec![false; n],
                 runs: Vec::new(),
             },
@@ -320,7 +315,7 @@ impl Visit for Measure<'_, '_, '_> {
         let n = &self.dom.nodes[i as usize];
         match n.tag {
             Tag::Text => {
-                let (c, commas) = char_count(n.text);
+                let (c, commas, copyright) = char_count(n.text);
                 if c > 0 && n.parent != NONE {
                     let (i, p) = (i as usize, n.parent as usize);
                     // Text nodes are not left (they have no children), so
@@ -330,12 +325,16 @@ impl Visit for Measure<'_, '_, '_> {
                     self.m.chars[p] += c;
                     self.cur.chars += c;
                     self.cur.commas += commas;
-                    self.m.in_time[i] = self.times > 0;
+                    let mut flags = if copyright { HAS_COPYRIGHT } else { 0 };
+                    if self.times > 0 {
+                        flags |= IN_TIME;
+                    }
                     if self.links > 0 {
-                        self.m.in_link[i] = true;
+                        flags |= IN_LINK;
                         self.m.link_chars[p] += c;
                         self.cur.link_chars += c;
                     }
+                    self.m.text_flags[i] = flags;
                     self.last_br = false;
                 }
             }
@@ -565,7 +564,7 @@ fn find_with(
         // Nothing paragraph-sized: a short page is all content.
         let mut excluded = gone;
         let roots = vec![body];
-        clean(
+        let chars = clean(
             dom,
             facts,
             pass,
@@ -574,7 +573,11 @@ fn find_with(
             &mut excluded,
             trace.as_deref_mut(),
         );
-        return Some(Content { roots, excluded });
+        return Some(Content {
+            roots,
+            excluded,
+            chars,
+        });
     }
     let link_density = |i: usize| -> f32 {
         if chars[i] == 0 {
@@ -726,16 +729,20 @@ fn find_with(
         }
     }
     let mut excluded = gone;
-    clean(
+    let chars = clean(
         dom,
         facts,
         pass,
         &roots,
         &m,
         &mut excluded,
-        trace.as_deref_mut(),
+        trace,
     );
-    Some(Content { roots, excluded })
+    Some(Content {
+        roots,
+        excluded,
+        chars,
+    })
 }
 
 /// Largest block removed for its name alone (Readability's
@@ -758,6 +765,8 @@ struct Counts {
     embed: u32,
     heading_chars: u32,
     time_chars: u32,
+    /// Text nodes with a `©`.
+    copyright: u32,
 }
 
 impl Counts {
@@ -772,6 +781,7 @@ impl Counts {
         self.embed += o.embed;
         self.heading_chars += o.heading_chars;
         self.time_chars += o.time_chars;
+        self.copyright += o.copyright;
     }
 }
 
@@ -786,7 +796,8 @@ fn clean(
     m: &Measured,
     excluded: &mut [bool],
     mut trace: Option<&mut String>,
-) {
+) -> u32 {
+    let mut kept = 0;
     for &root in roots {
         let start = root as usize;
         let end = dom.nodes[start].end as usize;
@@ -817,11 +828,15 @@ fn clean(
                 Tag::Text if !gone => {
                     c.chars = m.chars[i];
                     c.commas = m.commas[i];
-                    if m.in_link[i] {
+                    let flags = m.text_flags[i];
+                    if flags & IN_LINK != 0 {
                         c.link_chars = c.chars;
                     }
-                    if m.in_time[i] {
+                    if flags & IN_TIME != 0 {
                         c.time_chars = c.chars;
+                    }
+                    if flags & HAS_COPYRIGHT != 0 {
+                        c.copyright += 1;
                     }
                 }
                 Tag::P => c.p += 1,
@@ -873,7 +888,9 @@ fn clean(
             }
             counts[i - start] = c;
         }
+        kept += counts[0].chars;
     }
+    kept
 }
 
 const CAPTION_REASON: &str = "caption";
@@ -921,15 +938,17 @@ fn removal_reason(
         if c.time_chars * 2 >= c.chars && c.time_chars > 0 {
             return Some("dateline");
         }
-        let lead = lead_text(dom, i, excluded, SMALL_BLOCK_CHARS as usize);
-        if lead.contains('©') {
+        if c.copyright > 0 {
             return Some("copyright line");
         }
         // "Read also: <link>", or a bare "Related articles" heading.
-        if let Some(len) = hints::see_also_prefix(&lead)
-            && (c.link_chars > 0 || lead.chars().count() <= len + 3)
-        {
-            return Some("see-also line");
+        if c.link_chars > 0 || c.chars <= 30 {
+            let lead = lead_text(dom, i, excluded, 40);
+            if let Some(len) = hints::see_also_prefix(&lead)
+                && (c.link_chars > 0 || c.chars as usize <= len + 3)
+            {
+                return Some("see-also line");
+            }
         }
     }
     None
@@ -1029,5 +1048,6 @@ pub(super) fn selected(dom: &Dom<'_>, facts: &Facts, sel: &scraper::Selector) ->
     (!roots.is_empty()).then(|| Content {
         roots,
         excluded: facts.gone.clone(),
+        chars: 0,
     })
 }

@@ -127,28 +127,47 @@ fn takes_text(name: &str) -> bool {
     )
 }
 
+/// Appends `s` with the characters HTML text cannot hold escaped (plus
+/// no-break spaces, which would otherwise be invisible in the output).
 fn escape_text(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\u{a0}' => out.push_str("&nbsp;"),
-            c => out.push(c),
-        }
+    let mut last = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            // U+00A0 is C2 A0; 0xA0 is never a lead byte.
+            0xA0 if i > 0 && s.as_bytes()[i - 1] == 0xC2 => {
+                out.push_str(&s[last..i - 1]);
+                out.push_str("&nbsp;");
+                last = i + 1;
+                continue;
+            }
+            _ => continue,
+        };
+        out.push_str(&s[last..i]);
+        out.push_str(rep);
+        last = i + 1;
     }
+    out.push_str(&s[last..]);
 }
 
+/// Appends `s` escaped for a double-quoted attribute value.
 fn escape_attr(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
+    let mut last = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'"' => "&quot;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            _ => continue,
+        };
+        out.push_str(&s[last..i]);
+        out.push_str(rep);
+        last = i + 1;
     }
+    out.push_str(&s[last..]);
 }
 
 /// An http(s) URL from an attribute value, resolved against the page.

@@ -24,6 +24,7 @@ mod meta;
 mod text;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use scraper::{Html, Selector};
 use url::Url;
@@ -118,7 +119,7 @@ pub fn article(html: &str, url: &Url, rules: &Rules) -> Result<Article, ExtractE
         return Err(ExtractError::NoContent { url: url.clone() });
     }
     let raw_html = markup::write(&dom, &found.roots, &found.excluded, &base);
-    let html = sanitize(&raw_html, Some(&base));
+    let html = ABSOLUTE_ONLY.clean(&raw_html).to_string();
     let lang = meta::detect_lang(&text, meta.html_lang.as_deref());
     Ok(Article {
         title: meta.title,
@@ -162,6 +163,20 @@ fn base_url(dom: &Dom<'_>, url: &Url) -> Url {
 /// `vbscript:` or `data:` in any spelling, since ammonia compares the parsed
 /// URL's scheme, not the attribute's text.
 pub fn sanitize(html: &str, base: Option<&Url>) -> String {
+    match base {
+        Some(base) => sanitizer(ammonia::UrlRelative::RewriteWithBase(base.clone()))
+            .clean(html)
+            .to_string(),
+        None => ABSOLUTE_ONLY.clean(html).to_string(),
+    }
+}
+
+/// The sanitizer for HTML whose URLs are already absolute (what
+/// [`markup`] writes), built once rather than per article.
+static ABSOLUTE_ONLY: LazyLock<ammonia::Builder<'static>> =
+    LazyLock::new(|| sanitizer(ammonia::UrlRelative::Deny));
+
+fn sanitizer(relative: ammonia::UrlRelative<'static>) -> ammonia::Builder<'static> {
     let mut b = ammonia::Builder::empty();
     b.add_tags([
         "p",
@@ -221,11 +236,8 @@ pub fn sanitize(html: &str, base: Option<&Url>) -> String {
         "script", "style", "template", "noscript", "iframe", "object", "embed", "textarea",
         "select", "svg", "title",
     ]));
-    b.url_relative(match base {
-        Some(u) => ammonia::UrlRelative::RewriteWithBase(u.clone()),
-        None => ammonia::UrlRelative::Deny,
-    });
-    b.clean(html).to_string()
+    b.url_relative(relative);
+    b
 }
 
 /// Plain text of an HTML fragment (paragraphs separated by a blank line),

@@ -7,6 +7,72 @@
 
 use super::dom::{Dom, Tag, Visit};
 
+/// Byte length of the whitespace character at `b[i]`, 0 if it is not one:
+/// the characters `char::is_whitespace` accepts, tested on UTF-8 bytes
+/// directly. Text is scanned this way several times per page (lengths,
+/// rendering); decoding every character to ask made that scan the largest
+/// cost of extraction after the parse.
+#[inline]
+pub(super) fn space_len(b: &[u8], i: usize) -> usize {
+    let at = |k: usize| b.get(i + k).copied().unwrap_or(0);
+    match b[i] {
+        b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => 1,
+        // U+0085, U+00A0
+        0xC2 if matches!(at(1), 0x85 | 0xA0) => 2,
+        // U+1680
+        0xE1 if at(1) == 0x9A && at(2) == 0x80 => 3,
+        // U+2000..U+200A, U+2028, U+2029, U+202F; U+205F
+        0xE2 if at(1) == 0x80 && matches!(at(2), 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF) => 3,
+        0xE2 if at(1) == 0x81 && at(2) == 0x9F => 3,
+        // U+3000
+        0xE3 if at(1) == 0x80 && at(2) == 0x80 => 3,
+        _ => 0,
+    }
+}
+
+/// Byte length of the UTF-8 character whose first byte is `lead`.
+#[inline]
+pub(super) fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0..0x80 => 1,
+        0xC0..0xE0 => 2,
+        0xE0..0xF0 => 3,
+        _ => 4,
+    }
+}
+
+/// Calls `f` with each maximal run of non-whitespace in `s`, and tells
+/// whether whitespace came before it.
+#[inline]
+fn for_each_word(s: &str, mut f: impl FnMut(&str, bool)) {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut start = 0;
+    let mut space_before = false;
+    while i < b.len() {
+        let w = if b[i] < 0x80 && !b[i].is_ascii_whitespace() && b[i] != 0x0b {
+            0
+        } else {
+            space_len(b, i)
+        };
+        if w == 0 {
+            i += utf8_len(b[i]);
+            continue;
+        }
+        if start < i {
+            f(&s[start..i], space_before);
+        }
+        space_before = true;
+        i += w;
+        start = i;
+    }
+    if start < b.len() {
+        f(&s[start..], space_before);
+    } else if space_before {
+        f("", true);
+    }
+}
+
 /// The pending separator between what was written and what comes next;
 /// the strongest one asked for wins, and none is written at the very start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -51,17 +117,15 @@ impl TextOut {
 
     /// Appends text with runs of whitespace collapsed to one space.
     fn text(&mut self, s: &str) {
-        let mut first = true;
-        for word in s.split(char::is_whitespace) {
-            if !first {
+        for_each_word(s, |word, space_before| {
+            if space_before {
                 self.brk(Brk::Space);
             }
-            first = false;
             if !word.is_empty() {
                 self.flush();
                 self.buf.push_str(word);
             }
-        }
+        });
     }
 
     /// Appends preformatted text: spaces kept (a highlighter's spans leave
@@ -191,6 +255,31 @@ mod tests {
         let dom = Dom::new(&html);
         let excluded = vec![false; dom.len()];
         render(&dom, &[0], &excluded)
+    }
+
+    #[test]
+    fn byte_level_whitespace_agrees_with_char_is_whitespace() {
+        let samples = [
+            "a\u{a0}b\u{2009}c\u{3000}d\u{85}e\u{1680}f\u{205f}g",
+            "  Қазақстан\t\n  тілі ",
+            "no-space\u{200b}zero-width\u{2060}joiner",
+            "",
+            " ",
+        ];
+        for s in samples {
+            let mut got = Vec::new();
+            for_each_word(s, |w, _| {
+                if !w.is_empty() {
+                    got.push(w.to_string())
+                }
+            });
+            let want: Vec<String> = s
+                .split(char::is_whitespace)
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect();
+            assert_eq!(got, want, "{s:?}");
+        }
     }
 
     #[test]
