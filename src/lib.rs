@@ -1,5 +1,29 @@
-//! feedsieve: turns many noisy news feeds into clean, deduplicated topic feeds.
+//! feedsieve: turns many noisy news feeds into clean, deduplicated topic
+//! feeds.
+//!
+//! The stages, in pipeline order (`refresh` runs one source through them):
 
-/// Article HTML -> clean text, sanitized HTML and metadata.
+/// The TOML configuration, checked once into domain types.
+pub mod config;
+/// The scheduler and server, run until a signal.
+pub mod daemon;
+/// Canonical URLs and "same story?" checks.
+pub mod dedupe;
+/// Page HTML → main text, sanitized HTML and metadata.
 pub mod extract;
+/// Outbound HTTP: feeds and article pages, with limits and charsets.
+pub mod fetch;
+/// The plain data passed between stages.
 pub mod model;
+/// Feed bytes → entries (feed-rs), with stable entry keys.
+pub mod parse;
+/// Output feeds and the HTTP server.
+pub mod publish;
+/// One source through the whole pipeline.
+pub mod refresh;
+/// When each source is due (pure).
+pub mod schedule;
+/// SQLite: the only module that speaks SQL.
+pub mod store;
+/// Topic queries and classification.
+pub mod topics;

@@ -1,0 +1,66 @@
+//! The configuration file exactly as written: one struct per TOML table.
+//!
+//! Every struct denies unknown fields, so a misspelt key is an error that
+//! names the key and its line instead of a setting silently ignored. Values
+//! that need checking beyond their TOML type (URLs, durations, queries) are
+//! kept as [`Spanned`] strings here and checked in `config::resolve`, which
+//! can then point at the line of the offending value.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    #[serde(default)]
+    pub store: StoreTable,
+    #[serde(default)]
+    pub server: ServerTable,
+    #[serde(default)]
+    pub fetch: FetchTable,
+    #[serde(default)]
+    pub source: Vec<SourceTable>,
+    #[serde(default)]
+    pub topic: Vec<TopicTable>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StoreTable {
+    pub path: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ServerTable {
+    pub listen: Option<Spanned<String>>,
+    pub base_url: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FetchTable {
+    pub interval: Option<Spanned<String>>,
+    pub timeout: Option<Spanned<String>>,
+    pub concurrency: Option<Spanned<u32>>,
+    pub user_agent: Option<String>,
+    pub allow_private_networks: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceTable {
+    pub name: Spanned<String>,
+    pub url: Spanned<String>,
+    pub full_text: Option<bool>,
+    pub interval: Option<Spanned<String>>,
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicTable {
+    pub slug: Spanned<String>,
+    pub title: String,
+    pub query: Spanned<String>,
+}

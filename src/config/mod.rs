@@ -1,0 +1,531 @@
+//! Configuration: read one TOML file, check all of it, and hand each
+//! component its own resolved part.
+//!
+//! `file` mirrors the TOML; this module turns it into checked domain types
+//! (URLs, durations, socket addresses, compiled topic queries) exactly once,
+//! at start-up or reload. Every problem is reported together, each naming
+//! the file, the line and the key, so a user fixes the file in one go.
+//! There is no global config: the daemon passes each part where it is used.
+
+mod file;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use toml::Spanned;
+use url::Url;
+
+use crate::topics;
+
+/// Where the daemon looks when `--config` is not given.
+pub const DEFAULT_PATH: &str = "config/feedsieve.toml";
+
+/// The whole configuration, checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file this was read from.
+    pub path: PathBuf,
+    pub store: StoreConfig,
+    pub server: ServerConfig,
+    pub fetch: FetchConfig,
+    pub sources: Vec<SourceConfig>,
+    pub topics: Vec<topics::Topic>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// The SQLite file, absolute or relative to the working directory (a
+    /// relative path in the file was resolved against the file's folder).
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// The address readers use to reach the daemon; output feeds put it in
+    /// their self links, so it must be what subscribers see.
+    pub base_url: Url,
+}
+
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    /// Default polling interval of a source.
+    pub interval: Duration,
+    /// Total time allowed for one HTTP request, body included.
+    pub timeout: Duration,
+    /// How many sources are refreshed at the same time.
+    pub concurrency: usize,
+    pub user_agent: String,
+    /// Turns the private-address guard off, for feeds on a local network.
+    pub allow_private_networks: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceConfig {
+    /// Unique, stable name: the store keys a source's history by it.
+    pub name: String,
+    pub url: Url,
+    /// Fetch each new entry's page and keep its main text.
+    pub full_text: bool,
+    pub interval: Duration,
+    pub enabled: bool,
+}
+
+/// A configuration that could not be used, with every problem found.
+#[derive(Debug)]
+pub enum ConfigError {
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
+}
+
+/// One problem in the file: where, which key, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: usize,
+    pub column: usize,
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::Read { path, source } => {
+                write!(f, "cannot read config {}: {source}", path.display())
+            }
+            ConfigError::Invalid { path, problems } => {
+                let n = problems.len();
+                write!(
+                    f,
+                    "{n} problem{} in config {}",
+                    if n == 1 { "" } else { "s" },
+                    path.display()
+                )?;
+                for p in problems {
+                    write!(
+                        f,
+                        "\n  {}:{}:{}: {}: {}",
+                        path.display(),
+                        p.line,
+                        p.column,
+                        p.key,
+                        p.message
+                    )?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::Read { source, .. } => Some(source),
+            ConfigError::Invalid { .. } => None,
+        }
+    }
+}
+
+impl Config {
+    /// Reads and checks the file at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::from_str(&text, path)
+    }
+
+    /// Checks `text` as if it were read from `path` (relative paths in it
+    /// resolve against `path`'s folder).
+    pub fn from_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let file: file::FileConfig = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            problems: vec![syntax_problem(text, &e)],
+        })?;
+        let mut r = Resolver {
+            text,
+            problems: Vec::new(),
+        };
+        let config = r.resolve(file, path);
+        if r.problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                problems: r.problems,
+            })
+        }
+    }
+
+    /// The enabled sources, in configuration order.
+    pub fn enabled_sources(&self) -> impl Iterator<Item = &SourceConfig> {
+        self.sources.iter().filter(|s| s.enabled)
+    }
+}
+
+/// Turns a TOML/serde error into a [`Problem`]. serde's messages for a wrong
+/// type ("invalid type: string, expected u32") do not name the key, so the
+/// key is read off the start of the line the error points at.
+fn syntax_problem(text: &str, e: &toml::de::Error) -> Problem {
+    let span = e.span().unwrap_or(0..0);
+    let (line, column) = line_col(text, span.start);
+    let line_text = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    let key = match line_text.split_once('=') {
+        Some((k, _)) => k.trim().to_string(),
+        None => line_text.trim().to_string(),
+    };
+    Problem {
+        line,
+        column,
+        key,
+        message: e.message().trim().to_string(),
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..text.floor_char_boundary(offset)];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+struct Resolver<'a> {
+    text: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl Resolver<'_> {
+    fn problem(&mut self, span: Range<usize>, key: &str, message: impl Into<String>) {
+        let (line, column) = line_col(self.text, span.start);
+        self.problems.push(Problem {
+            line,
+            column,
+            key: key.to_string(),
+            message: message.into(),
+        });
+    }
+
+    fn duration(&mut self, value: &Spanned<String>, key: &str) -> Option<Duration> {
+        match humantime::parse_duration(value.get_ref()) {
+            Ok(d) if !d.is_zero() => Some(d),
+            Ok(_) => {
+                self.problem(value.span(), key, "must be longer than zero");
+                None
+            }
+            Err(e) => {
+                self.problem(
+                    value.span(),
+                    key,
+                    format!(
+                        "invalid duration {:?} ({e}); write e.g. \"30s\", \"15m\", \"2h\"",
+                        value.get_ref()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn http_url(&mut self, value: &Spanned<String>, key: &str) -> Option<Url> {
+        match Url::parse(value.get_ref().trim()) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Some(u),
+            Ok(u) => {
+                self.problem(
+                    value.span(),
+                    key,
+                    format!("only http and https URLs are allowed, not {:?}", u.scheme()),
+                );
+                None
+            }
+            Err(e) => {
+                self.problem(
+                    value.span(),
+                    key,
+                    format!("invalid URL {:?}: {e}", value.get_ref()),
+                );
+                None
+            }
+        }
+    }
+
+    fn resolve(&mut self, file: file::FileConfig, path: &Path) -> Config {
+        let folder = path.parent().unwrap_or(Path::new("."));
+
+        let store_path = match &file.store.path {
+            Some(p) if p.get_ref().trim().is_empty() => {
+                self.problem(p.span(), "store.path", "must not be empty");
+                PathBuf::new()
+            }
+            Some(p) => folder.join(p.get_ref()),
+            None => folder.join("data/feedsieve.db"),
+        };
+
+        let listen = match &file.server.listen {
+            Some(l) => l.get_ref().parse().unwrap_or_else(|e| {
+                self.problem(
+                    l.span(),
+                    "server.listen",
+                    format!(
+                        "invalid address {:?} ({e}); write e.g. \"127.0.0.1:8080\"",
+                        l.get_ref()
+                    ),
+                );
+                SocketAddr::from(([127, 0, 0, 1], 8080))
+            }),
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+        let base_url = match &file.server.base_url {
+            Some(u) => self.http_url(u, "server.base_url"),
+            None => Url::parse(&format!("http://{listen}/")).ok(),
+        }
+        .unwrap_or_else(|| Url::parse("http://127.0.0.1:8080/").expect("literal URL"));
+
+        let fetch = FetchConfig {
+            interval: file
+                .fetch
+                .interval
+                .as_ref()
+                .and_then(|d| self.duration(d, "fetch.interval"))
+                .unwrap_or(Duration::from_secs(30 * 60)),
+            timeout: file
+                .fetch
+                .timeout
+                .as_ref()
+                .and_then(|d| self.duration(d, "fetch.timeout"))
+                .unwrap_or(Duration::from_secs(20)),
+            concurrency: match &file.fetch.concurrency {
+                Some(c) if *c.get_ref() == 0 => {
+                    self.problem(c.span(), "fetch.concurrency", "must be at least 1");
+                    1
+                }
+                Some(c) => *c.get_ref() as usize,
+                None => 8,
+            },
+            user_agent: file.fetch.user_agent.clone().unwrap_or_else(|| {
+                format!(
+                    "feedsieve/{} (+https://github.com/feedsieve/feedsieve)",
+                    env!("CARGO_PKG_VERSION")
+                )
+            }),
+            allow_private_networks: file.fetch.allow_private_networks.unwrap_or(false),
+        };
+
+        let mut sources: Vec<SourceConfig> = Vec::new();
+        let mut names = std::collections::HashSet::new();
+        for (i, s) in file.source.iter().enumerate() {
+            let key = |k: &str| format!("source[{i}].{k}");
+            let name = s.name.get_ref().trim().to_string();
+            if name.is_empty() {
+                self.problem(s.name.span(), &key("name"), "must not be empty");
+            } else if !names.insert(name.clone()) {
+                self.problem(
+                    s.name.span(),
+                    &key("name"),
+                    format!("source name {name:?} is used twice; names must be unique"),
+                );
+            }
+            let url = self.http_url(&s.url, &key("url"));
+            let interval = match &s.interval {
+                Some(d) => self.duration(d, &key("interval")),
+                None => Some(fetch.interval),
+            };
+            if let (Some(url), Some(interval)) = (url, interval) {
+                sources.push(SourceConfig {
+                    name,
+                    url,
+                    full_text: s.full_text.unwrap_or(true),
+                    interval,
+                    enabled: s.enabled.unwrap_or(true),
+                });
+            }
+        }
+
+        let mut topics: Vec<topics::Topic> = Vec::new();
+        let mut slugs = std::collections::HashSet::new();
+        for (i, t) in file.topic.iter().enumerate() {
+            let key = |k: &str| format!("topic[{i}].{k}");
+            let slug = t.slug.get_ref().as_str();
+            if !is_valid_slug(slug) {
+                self.problem(
+                    t.slug.span(),
+                    &key("slug"),
+                    format!(
+                        "invalid slug {slug:?}: use lower-case letters, digits and '-' (it becomes part of a URL)"
+                    ),
+                );
+            } else if slug == crate::publish::ALL_SLUG {
+                self.problem(
+                    t.slug.span(),
+                    &key("slug"),
+                    format!("the slug {slug:?} is reserved for the feed of all stories"),
+                );
+            } else if !slugs.insert(slug) {
+                self.problem(
+                    t.slug.span(),
+                    &key("slug"),
+                    format!("topic slug {slug:?} is used twice"),
+                );
+            }
+            match topics::Query::parse(t.query.get_ref()) {
+                Ok(query) => topics.push(topics::Topic {
+                    slug: slug.to_string(),
+                    title: t.title.clone(),
+                    query,
+                }),
+                Err(e) => {
+                    // Point at the offending character inside the string
+                    // value: +1 skips the opening quote.
+                    let start =
+                        t.query.span().start + 1 + byte_offset(t.query.get_ref(), e.position);
+                    self.problem(start..start, &key("query"), e.to_string());
+                }
+            }
+        }
+
+        Config {
+            path: path.to_path_buf(),
+            store: StoreConfig { path: store_path },
+            server: ServerConfig { listen, base_url },
+            fetch,
+            sources,
+            topics,
+        }
+    }
+}
+
+/// Byte offset of the `chars`-th character of `s`.
+fn byte_offset(s: &str, chars: usize) -> usize {
+    s.char_indices().nth(chars).map_or(s.len(), |(i, _)| i)
+}
+
+fn is_valid_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.len() <= 64
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, ConfigError> {
+        Config::from_str(text, Path::new("/etc/feedsieve/feedsieve.toml"))
+    }
+
+    fn problems(text: &str) -> Vec<Problem> {
+        match load(text) {
+            Err(ConfigError::Invalid { problems, .. }) => problems,
+            other => panic!("expected invalid config, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_empty_file_gives_the_documented_defaults() {
+        let c = load("").unwrap();
+        assert_eq!(c.store.path, Path::new("/etc/feedsieve/data/feedsieve.db"));
+        assert_eq!(c.server.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.fetch.interval, Duration::from_secs(1800));
+        assert_eq!(c.fetch.timeout, Duration::from_secs(20));
+        assert_eq!(c.fetch.concurrency, 8);
+        assert!(!c.fetch.allow_private_networks);
+    }
+
+    #[test]
+    fn an_unknown_key_is_named_with_its_line() {
+        let p = problems("[fetch]\ninterval = \"10m\"\nconcurency = 4\n");
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].line, 3);
+        assert!(p[0].message.contains("concurency"), "{:?}", p[0]);
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_key() {
+        let p = problems("[fetch]\nconcurrency = \"eight\"\n");
+        assert_eq!(p[0].line, 2);
+        assert_eq!(p[0].key, "concurrency");
+    }
+
+    #[test]
+    fn all_semantic_problems_are_reported_together() {
+        let p = problems(
+            r#"
+[fetch]
+interval = "soon"
+
+[[source]]
+name = "a"
+url = "ftp://example.com/feed"
+
+[[source]]
+name = "a"
+url = "https://example.com/feed"
+
+[[topic]]
+slug = "Bad Slug"
+title = "x"
+query = "peace"
+"#,
+        );
+        let keys: Vec<&str> = p.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "fetch.interval",
+                "source[0].url",
+                "source[1].name",
+                "topic[0].slug"
+            ]
+        );
+        assert_eq!(p[0].line, 3);
+        assert_eq!(p[1].line, 7);
+    }
+
+    #[test]
+    fn relative_store_paths_resolve_against_the_config_folder() {
+        let c = load("[store]\npath = \"state/x.db\"\n").unwrap();
+        assert_eq!(c.store.path, Path::new("/etc/feedsieve/state/x.db"));
+        let c = load("[store]\npath = \"/var/lib/feedsieve/x.db\"\n").unwrap();
+        assert_eq!(c.store.path, Path::new("/var/lib/feedsieve/x.db"));
+    }
+
+    #[test]
+    fn a_source_inherits_the_fetch_interval_unless_it_sets_one() {
+        let c = load(
+            r#"
+[fetch]
+interval = "10m"
+[[source]]
+name = "a"
+url = "https://a.example/feed"
+[[source]]
+name = "b"
+url = "https://b.example/feed"
+interval = "2h"
+full_text = false
+enabled = false
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.sources[0].interval, Duration::from_secs(600));
+        assert!(c.sources[0].full_text && c.sources[0].enabled);
+        assert_eq!(c.sources[1].interval, Duration::from_secs(7200));
+        assert!(!c.sources[1].full_text && !c.sources[1].enabled);
+        assert_eq!(c.enabled_sources().count(), 1);
+    }
+}

@@ -1,0 +1,193 @@
+//! The index page: topics with subscribe links, sources with their status,
+//! and the latest stories. Plain server-rendered HTML that reads well on a
+//! phone; every value from the outside world is escaped.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use chrono::{DateTime, Utc};
+
+use super::{ALL_SLUG, TopicInfo};
+use crate::model::StoredItem;
+use crate::store::SourceStatus;
+
+pub fn render(
+    topics: &[TopicInfo],
+    counts: &HashMap<String, u64>,
+    sources: &[SourceStatus],
+    recent: &[StoredItem],
+    now: DateTime<Utc>,
+) -> String {
+    let mut h = String::with_capacity(16 * 1024);
+    h.push_str(concat!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+        "<title>feedsieve</title><style>",
+        "body{font-family:system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem;line-height:1.4}",
+        "table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{text-align:left;padding:.3rem;border-bottom:1px solid #ddd;vertical-align:top}",
+        ".err{color:#a00}.ok{color:#070}.wrap{overflow-x:auto}li{margin:.3rem 0}",
+        "</style></head><body>\n<h1>feedsieve</h1>\n"
+    ));
+
+    h.push_str("<h2>Topics</h2>\n<ul>\n");
+    let all = TopicInfo {
+        slug: ALL_SLUG.to_string(),
+        title: "All stories".to_string(),
+    };
+    for t in topics.iter().chain(std::iter::once(&all)) {
+        let count = if t.slug == ALL_SLUG {
+            sources.iter().map(|s| s.articles).sum()
+        } else {
+            counts.get(&t.slug).copied().unwrap_or(0)
+        };
+        let slug = escape(&t.slug);
+        let _ = writeln!(
+            h,
+            "<li><strong>{}</strong> ({count} articles): \
+             <a href=\"feeds/{slug}.atom\">Atom</a> · <a href=\"feeds/{slug}.rss\">RSS</a> · \
+             <a href=\"feeds/{slug}.json\">JSON Feed</a></li>",
+            escape(&t.title)
+        );
+    }
+    h.push_str("</ul>\n");
+
+    h.push_str(
+        "<h2>Sources</h2>\n<div class=\"wrap\"><table><tr><th>Source</th><th>Status</th>\
+         <th>Last fetch</th><th>Next poll</th><th>Articles</th><th>Extraction failures</th></tr>\n",
+    );
+    for s in sources {
+        let status = match (s.enabled, s.last_status.as_deref()) {
+            (false, _) => "<span>disabled</span>".to_string(),
+            (true, None) => "<span>not fetched yet</span>".to_string(),
+            (true, Some("error")) => format!(
+                "<span class=\"err\">error ({} in a row): {}</span>",
+                s.error_count,
+                escape(s.last_error.as_deref().unwrap_or(""))
+            ),
+            (true, Some(other)) => format!("<span class=\"ok\">{}</span>", escape(other)),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td><a href=\"{}\">{}</a></td><td>{status}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&s.url),
+            escape(&s.name),
+            ago(s.last_fetch, now),
+            s.next_fetch
+                .filter(|_| s.enabled)
+                .map_or("—".to_string(), |t| when(t, now)),
+            s.articles,
+            s.extraction_failures
+        );
+    }
+    h.push_str("</table></div>\n");
+
+    h.push_str("<h2>Latest stories</h2>\n<ul>\n");
+    for it in recent {
+        let title = escape(&it.title);
+        let linked = match it.url.as_deref().filter(|u| u.starts_with("http")) {
+            Some(u) => format!("<a href=\"{}\">{title}</a>", escape(u)),
+            None => title,
+        };
+        let _ = writeln!(
+            h,
+            "<li>{linked} <small>— {}, {}</small></li>",
+            escape(&it.source_name),
+            it.published.format("%Y-%m-%d %H:%M UTC")
+        );
+    }
+    h.push_str("</ul>\n</body></html>\n");
+    h
+}
+
+/// The page of one item: its title, source, date and sanitized content.
+pub fn render_item(item: &StoredItem) -> String {
+    let mut h = String::with_capacity(item.html.len() + 1024);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:42rem;\
+         margin:auto;padding:1rem;line-height:1.5}}img{{max-width:100%}}</style></head><body>\n\
+         <p><a href=\"../\">feedsieve</a></p><h1>{title}</h1>\n<p><small>{source}, {date}</small></p>\n{html}\n</body></html>\n",
+        title = escape(&item.title),
+        source = escape(&item.source_name),
+        date = item.published.format("%Y-%m-%d %H:%M UTC"),
+        // Stored HTML is sanitized before it is stored.
+        html = item.html,
+    );
+    h
+}
+
+/// Escapes text for an HTML element or a double-quoted attribute.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn ago(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match t {
+        None => "never".to_string(),
+        Some(t) => format!("{} ago", span((now - t).num_seconds().max(0))),
+    }
+}
+
+fn when(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let s = (t - now).num_seconds();
+    if s <= 0 {
+        "due now".to_string()
+    } else {
+        format!("in {}", span(s))
+    }
+}
+
+fn span(s: i64) -> String {
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min", s / 60),
+        3600..86400 => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        _ => format!("{} d", s / 86400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_neutralizes_markup_and_attribute_breaks() {
+        assert_eq!(
+            escape(r#"<script>"x" & 'y'"#),
+            "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;"
+        );
+    }
+
+    #[test]
+    fn a_failing_source_shows_its_error_escaped() {
+        let s = SourceStatus {
+            name: "Bad <b>".into(),
+            url: "https://bad.example/feed".into(),
+            enabled: true,
+            last_fetch: None,
+            last_success: None,
+            last_status: Some("error".into()),
+            last_error: Some("HTTP 404 <oops>".into()),
+            error_count: 3,
+            next_fetch: None,
+            articles: 0,
+            extraction_failures: 0,
+        };
+        let html = render(&[], &HashMap::new(), &[s], &[], Utc::now());
+        assert!(html.contains("error (3 in a row): HTTP 404 &lt;oops&gt;"));
+        assert!(html.contains("Bad &lt;b&gt;"));
+    }
+}

@@ -1,0 +1,199 @@
+//! Articles and their topic matches.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+
+use super::{Store, StoreError, from_unix, unix};
+use crate::model::{ArticleId, ExtractionStatus, NewArticle, SourceId, StoredItem, Validators};
+
+/// What one refresh added.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SavedCounts {
+    /// Articles stored for the first time.
+    pub new: usize,
+    /// Articles skipped because their entry key was already stored.
+    pub known: usize,
+    /// Topic matches recorded.
+    pub matches: usize,
+}
+
+impl Store {
+    /// The subset of `keys` already stored for `source`: the cheap "seen this
+    /// entry?" check that runs before any page is scraped.
+    pub fn known_entry_keys(
+        &self,
+        source: SourceId,
+        keys: &[&str],
+    ) -> Result<HashSet<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT 1 FROM articles WHERE source_id = ?1 AND entry_key = ?2")?;
+        let mut known = HashSet::new();
+        for key in keys {
+            if stmt.exists(params![source.0, key])? {
+                known.insert((*key).to_string());
+            }
+        }
+        Ok(known)
+    }
+
+    /// Stores the outcome of one successful refresh in one transaction: the
+    /// source's new validators and status, the new articles, their topic
+    /// matches. Either all of it is stored or none, so a crash mid-refresh
+    /// leaves the previous state and the next refresh redoes the work.
+    pub fn save_refresh(
+        &self,
+        source: SourceId,
+        now: DateTime<Utc>,
+        next: DateTime<Utc>,
+        validators: &Validators,
+        articles: &[NewArticle],
+    ) -> Result<SavedCounts, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut counts = SavedCounts::default();
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO articles (source_id, entry_key, url, canonical_url, title, author,
+                     summary, html, text, lang, published_at, updated_at, fetched_at,
+                     extraction, extraction_error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                 ON CONFLICT (source_id, entry_key) DO NOTHING",
+            )?;
+            let mut matched = tx.prepare_cached(
+                "INSERT OR REPLACE INTO topic_matches (topic, article_id, score, terms)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for a in articles {
+                let (extraction, error) = match &a.extraction {
+                    ExtractionStatus::NotRequested => ("feed", None),
+                    ExtractionStatus::Extracted => ("extracted", None),
+                    ExtractionStatus::Failed(e) => ("failed", Some(e.as_str())),
+                };
+                let updated = a.entry.updated.unwrap_or(a.published).max(a.published);
+                let inserted = insert.execute(params![
+                    source.0,
+                    a.entry.key,
+                    a.entry.url.as_ref().map(|u| u.as_str()),
+                    a.canonical_url,
+                    a.title,
+                    a.author,
+                    a.entry.summary_html,
+                    a.html,
+                    a.text,
+                    a.lang,
+                    unix(a.published),
+                    unix(updated),
+                    unix(now),
+                    extraction,
+                    error,
+                ])?;
+                if inserted == 0 {
+                    counts.known += 1;
+                    continue;
+                }
+                counts.new += 1;
+                let id = tx.last_insert_rowid();
+                for m in &a.matches {
+                    let terms = serde_json::to_string(&m.terms).unwrap_or_else(|_| "[]".into());
+                    matched.execute(params![m.slug, id, m.score, terms])?;
+                    counts.matches += 1;
+                }
+            }
+        }
+        tx.execute(
+            "UPDATE sources SET etag = ?2, last_modified = ?3, last_fetch_at = ?4,
+                 last_success_at = ?4, last_status = 'ok', last_error = NULL,
+                 error_count = 0, next_fetch_at = ?5
+             WHERE id = ?1",
+            params![
+                source.0,
+                validators.etag,
+                validators.last_modified,
+                unix(now),
+                unix(next)
+            ],
+        )?;
+        tx.commit()?;
+        Ok(counts)
+    }
+
+    /// The newest `limit` articles matched by topic `slug`, newest first.
+    pub fn topic_items(&self, slug: &str, limit: usize) -> Result<Vec<StoredItem>, StoreError> {
+        self.items(
+            "SELECT a.id, s.name, s.url, a.url, a.title, a.author, a.html, a.text,
+                    a.published_at, a.updated_at, m.terms
+             FROM topic_matches m
+             JOIN articles a ON a.id = m.article_id
+             JOIN sources s ON s.id = a.source_id
+             WHERE m.topic = ?1
+             ORDER BY a.published_at DESC, a.id DESC
+             LIMIT ?2",
+            params![slug, limit as i64],
+        )
+    }
+
+    /// The newest `limit` articles of all sources, newest first.
+    pub fn recent_items(&self, limit: usize) -> Result<Vec<StoredItem>, StoreError> {
+        self.items(
+            "SELECT a.id, s.name, s.url, a.url, a.title, a.author, a.html, a.text,
+                    a.published_at, a.updated_at, '[]'
+             FROM articles a
+             JOIN sources s ON s.id = a.source_id
+             ORDER BY a.published_at DESC, a.id DESC
+             LIMIT ?1",
+            params![limit as i64],
+        )
+    }
+
+    /// One stored article, by id.
+    pub fn item(&self, id: ArticleId) -> Result<Option<StoredItem>, StoreError> {
+        Ok(self
+            .items(
+                "SELECT a.id, s.name, s.url, a.url, a.title, a.author, a.html, a.text,
+                        a.published_at, a.updated_at, '[]'
+                 FROM articles a
+                 JOIN sources s ON s.id = a.source_id
+                 WHERE a.id = ?1",
+                params![id.0],
+            )?
+            .pop())
+    }
+
+    fn items(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<StoredItem>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params, |r| {
+            let terms: String = r.get(10)?;
+            Ok(StoredItem {
+                id: ArticleId(r.get(0)?),
+                source_name: r.get(1)?,
+                source_url: r.get(2)?,
+                url: r.get(3)?,
+                title: r.get(4)?,
+                author: r.get(5)?,
+                html: r.get(6)?,
+                text: r.get(7)?,
+                published: from_unix(r.get(8)?),
+                updated: from_unix(r.get(9)?),
+                terms: serde_json::from_str(&terms).unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Number of matched articles per topic slug.
+    pub fn topic_counts(&self) -> Result<HashMap<String, u64>, StoreError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT topic, count(*) FROM topic_matches GROUP BY topic")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the real daemon against loopback servers and a
+//! temp-dir SQLite file. One binary, organised by behaviour.
+
+mod support;
+
+mod cli;
+mod config_files;
+mod pipeline;
