@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Options: `--out DIR` (default `target/extract-bench`), `--repeat N`
-//! (timing rounds, default 5), `--set NAME`, `--only ID` (one page: prints
+//! (timing rounds, default 5), `--set NAME`, `--only ID` (one page, by id
+//! or its first characters: prints
 //! how its content was chosen and its text), `--no-score` (skip score.py).
 //!
 //! Timing: the extractors run one after the other on each page, round after
@@ -96,7 +97,7 @@ fn load(bench: &Path, set: Option<&str>, only: Option<&str>) -> Result<Vec<Page>
     let mut pages = Vec::new();
     for line in lines {
         let f: Vec<&str> = line.split('\t').collect();
-        if set.is_some_and(|s| s != f[c_set]) || only.is_some_and(|o| o != f[c_id]) {
+        if set.is_some_and(|s| s != f[c_set]) || only.is_some_and(|o| !f[c_id].starts_with(o)) {
             continue;
         }
         let path = bench.join(f[c_html]);

@@ -55,6 +55,8 @@ pub struct SourceTable {
     pub full_text: Option<bool>,
     pub interval: Option<Spanned<String>>,
     pub enabled: Option<bool>,
+    pub content_selector: Option<Spanned<String>>,
+    pub strip_selectors: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -701,9 +701,17 @@ fn find_with(
                 continue;
             }
             let ld = link_density(si);
-            if dom.nodes[si].tag == Tag::P {
+            // A paragraph (or a div that is one: no block inside) that reads
+            // as prose: long with few links, or a short plain sentence.
+            let tag = dom.nodes[si].tag;
+            if tag == Tag::P || (tag == Tag::Div && !has_blocks[si]) {
                 let len = chars[si];
-                if (len > 80 && ld < 0.25) || (len > 0 && len <= 80 && ld == 0.0) {
+                if (len > 80 && ld < 0.25)
+                    || (len > 0 && len <= 80 && ld == 0.0 && {
+                        let t = lead_text(dom, si, &gone, 80);
+                        t.contains(". ") || t.ends_with('.')
+                    })
+                {
                     roots.push(s);
                 }
                 continue;
@@ -713,7 +721,7 @@ fn find_with(
             // scored it.
             if prose[si] >= SPLIT_MIN_PROSE
                 && prose[si] as f32 >= 0.6 * chars[si] as f32
-                && ld < 0.2
+                && ld < 0.1
                 && facts.class_weight(si) >= 0.0
             {
                 roots.push(s);
@@ -729,15 +737,7 @@ fn find_with(
         }
     }
     let mut excluded = gone;
-    let chars = clean(
-        dom,
-        facts,
-        pass,
-        &roots,
-        &m,
-        &mut excluded,
-        trace,
-    );
+    let chars = clean(dom, facts, pass, &roots, &m, &mut excluded, trace);
     Some(Content {
         roots,
         excluded,
@@ -819,6 +819,7 @@ fn clean(
                 excluded[i] = true;
             }
         }
+        super::lines::clean(dom, root, &facts.titles, excluded, trace.as_deref_mut());
         // Bottom-up: judge each container on what is left inside it.
         for i in (start..end).rev() {
             let node = &dom.nodes[i];
@@ -852,7 +853,24 @@ fn clean(
             } else {
                 removal_reason(dom, facts, pass, i, &c, excluded)
             };
-            if let Some(why) = reason {
+            if reason == Some(PICTURE_CAPTION_REASON) {
+                if let Some(t) = trace.as_deref_mut() {
+                    use std::fmt::Write;
+                    let _ = writeln!(
+                        t,
+                        "    drop text of {}: {}",
+                        describe(dom, i as u32),
+                        PICTURE_CAPTION_REASON
+                    );
+                }
+                // Keep the picture: only its text goes.
+                let end = dom.nodes[i].end as usize;
+                for (n, x) in dom.nodes[i + 1..end].iter().zip(&mut excluded[i + 1..end]) {
+                    if n.tag == Tag::Text {
+                        *x = true;
+                    }
+                }
+            } else if let Some(why) = reason {
                 excluded[i] = true;
                 if let Some(t) = trace.as_deref_mut()
                     && c.chars >= 30
@@ -878,7 +896,7 @@ fn clean(
             // subtrees count for nothing.
             let counts_up = match reason {
                 None => !excluded[i] || node.tag.is_never_text(),
-                Some(why) => why == CAPTION_REASON,
+                Some(why) => why == CAPTION_REASON || why == PICTURE_CAPTION_REASON,
             };
             if counts_up {
                 let p = node.parent as usize;
@@ -890,10 +908,14 @@ fn clean(
         }
         kept += counts[0].chars;
     }
+    if let Some(&last) = roots.last() {
+        super::lines::trailing_junk(dom, last, kept, excluded, trace);
+    }
     kept
 }
 
 const CAPTION_REASON: &str = "caption";
+const PICTURE_CAPTION_REASON: &str = "caption beside a picture";
 
 /// Why an element inside the content is not part of the article, if it
 /// is not.
@@ -927,19 +949,45 @@ fn removal_reason(
             return Some("title");
         }
     }
+    // A picture with a line of text beside it and no paragraph: the text
+    // is its caption (a layout table, a gallery slide).
+    if c.img == 1
+        && c.p == 0
+        && c.chars > 0
+        && c.chars <= CAPTION_MAX_CHARS
+        && matches!(tag, Tag::Div | Tag::Table | Tag::Figure | Tag::Other)
+    {
+        return Some(PICTURE_CAPTION_REASON);
+    }
+    // "Подробнее о …", "Read more": a link out, not text.
+    if tag == Tag::A {
+        let lead = lead_text(dom, i, excluded, 40);
+        if hints::link_out_prefix(&lead).is_some() {
+            return Some("read-more link");
+        }
+        return None;
+    }
     if c.chars < SMALL_BLOCK_CHARS
-        && (tag.is_block() || tag == Tag::Other)
+        && (tag.is_block()
+            || (matches!(tag, Tag::Other | Tag::Inline)
+                && super::lines::stands_alone(dom, i as u32, excluded)))
         && !matches!(
             tag,
             Tag::Td | Tag::Th | Tag::Tr | Tag::Table | Tag::Body | Tag::Html
         )
     {
-        // A date line: mostly the text of <time> elements.
+        // A date line: mostly the text of <time> elements, or just a date.
         if c.time_chars * 2 >= c.chars && c.time_chars > 0 {
             return Some("dateline");
         }
         if c.copyright > 0 {
             return Some("copyright line");
+        }
+        if c.chars <= DATE_MAX_CHARS
+            && is_date_only(&lead_text(dom, i, excluded, 60))
+            && !inside_pre(dom, i)
+        {
+            return Some("dateline");
         }
         // "Read also: <link>", or a bare "Related articles" heading.
         if c.link_chars > 0 || c.chars <= 30 {
@@ -952,6 +1000,70 @@ fn removal_reason(
         }
     }
     None
+}
+
+/// Is node `i` inside a `<pre>` (code output, where "2024-10-14 09:15" is
+/// data, not a date line)?
+fn inside_pre(dom: &Dom<'_>, i: usize) -> bool {
+    let mut p = dom.nodes[i].parent;
+    while p != NONE {
+        if dom.nodes[p as usize].tag == Tag::Pre {
+            return true;
+        }
+        p = dom.nodes[p as usize].parent;
+    }
+    false
+}
+
+/// Longest text taken for a caption by the picture-with-a-line shape.
+const CAPTION_MAX_CHARS: u32 = 200;
+
+/// Longest text that can be a date line ("Обновлено 14.10.2024, 09:15").
+const DATE_MAX_CHARS: u32 = 40;
+
+/// A date and time and little else: a date or time written with digits
+/// (`14.10.2024`, `2024-10-14`, `09:15`, a year), and at most a dozen
+/// letters (a month name, "г.", "Updated", "AM").
+pub(super) fn is_date_only(text: &str) -> bool {
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    letters <= 12 && has_date(text)
+}
+
+fn has_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    // Runs of digits and the separators between them.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() {
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            runs.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    let sep = |a: (usize, usize), z: (usize, usize), seps: &[u8]| {
+        z.0 == a.1 + 1 && seps.contains(&b[a.1])
+    };
+    runs.iter().enumerate().any(|(k, &r)| {
+        let len = r.1 - r.0;
+        let year = len == 4 && (b[r.0..r.1].starts_with(b"19") || b[r.0..r.1].starts_with(b"20"));
+        // hh:mm, not a longer number.
+        let time = len <= 2
+            && runs
+                .get(k + 1)
+                .is_some_and(|&n| n.1 - n.0 == 2 && sep(r, n, b":"))
+            && runs.get(k + 2).is_none_or(|&m| !sep(runs[k + 1], m, b".,"));
+        // dd.mm.yy(yy), dd/mm/yyyy, yyyy-mm-dd
+        let date = runs.get(k + 2).is_some_and(|&z| {
+            let m = runs[k + 1];
+            sep(r, m, b"./-") && sep(m, z, b"./-") && m.1 - m.0 <= 2
+        });
+        year || time || date
+    })
 }
 
 /// Blocks this small are checked for date lines, copyright lines and
@@ -1050,4 +1162,42 @@ pub(super) fn selected(dom: &Dom<'_>, facts: &Facts, sel: &scraper::Selector) ->
         excluded: facts.gone.clone(),
         chars: 0,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_lines_are_told_from_numbers() {
+        for date in [
+            "14.10.2024",
+            "18 қыркүйек 2024, 09:15",
+            "Updated Nov 19, 6:55 AM",
+            "2024-11-05",
+            "5 ноября 2024 г.",
+        ] {
+            assert!(is_date_only(date), "{date}");
+        }
+        for not in [
+            "4.3333333333333333",
+            "x = 3,08 + 12",
+            "V1 × V2 = 1024",
+            "Президент подписал указ 12.05.2024",
+        ] {
+            assert!(!is_date_only(not), "{not}");
+        }
+    }
+
+    #[test]
+    fn text_length_counts_characters_and_collapsed_spaces() {
+        // "Қазақ тілі, and more"
+        assert_eq!(
+            char_count("  Қазақ  тілі, \u{a0} and\tmore "),
+            (20, 1, false)
+        );
+        assert_eq!(char_count("© 2024"), (6, 0, true));
+        assert_eq!(char_count("один，два、три"), (12, 2, false));
+        assert_eq!(char_count(""), (0, 0, false));
+    }
 }

@@ -99,6 +99,7 @@ const WORDS: &[(&str, u8)] = &[
     ("caption", CAPTION),
     ("credit", CAPTION),
     ("byline", JUNK),
+    ("author", JUNK),
     ("read-also", JUNK),
     ("readalso", JUNK),
     ("read-more", JUNK),
@@ -175,12 +176,36 @@ const SEE_ALSO: &[&str] = &[
     "subscribe",
 ];
 
+/// Openings of links that lead out of the article ("Подробнее о …"). As
+/// the first words of a sentence they can be prose, as a link's whole text
+/// they are not.
+const LINK_OUT: &[&str] = &[
+    "подробнее",
+    "читать далее",
+    "читать полностью",
+    "читать дальше",
+    "толығырақ",
+    "толық оқу",
+    "continue reading",
+    "full story",
+];
+
 /// If a text opens like a "read also" line, the length (in characters) of
 /// that opening.
 pub(super) fn see_also_prefix(text: &str) -> Option<usize> {
+    prefix_in(text, SEE_ALSO)
+}
+
+/// If a link's text opens like a link out of the article ("Подробнее",
+/// "Read more", "Читайте также"), the length of that opening.
+pub(super) fn link_out_prefix(text: &str) -> Option<usize> {
+    prefix_in(text, LINK_OUT).or_else(|| prefix_in(text, SEE_ALSO))
+}
+
+fn prefix_in(text: &str, phrases: &[&str]) -> Option<usize> {
     let t = text.trim_start_matches(|c: char| !c.is_alphanumeric());
     let head: String = t.chars().take(24).flat_map(char::to_lowercase).collect();
-    SEE_ALSO
+    phrases
         .iter()
         .find(|p| {
             head.starts_with(*p)

@@ -19,6 +19,7 @@
 mod content;
 mod dom;
 mod hints;
+mod lines;
 mod markup;
 mod meta;
 mod text;
@@ -50,7 +51,7 @@ pub enum ExtractError {
 }
 
 /// A source's extraction overrides, compiled once when the config loads.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rules {
     content: Option<(String, Selector)>,
     strip: Vec<Selector>,
@@ -84,6 +85,11 @@ impl Rules {
     /// No overrides: the article is found automatically.
     pub fn none() -> Rules {
         Rules::default()
+    }
+
+    /// Checks one selector, for reporting each bad one where it is written.
+    pub fn check_selector(selector: &str) -> Result<(), ExtractError> {
+        Rules::new(Some(selector), &[]).map(|_| ())
     }
 }
 

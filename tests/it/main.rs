@@ -5,4 +5,5 @@ mod support;
 
 mod cli;
 mod config_files;
+mod extraction;
 mod pipeline;
