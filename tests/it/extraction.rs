@@ -102,7 +102,7 @@ const PAGES: &[(&str, &str, &str, f64)] = &[
         "ru-table-layout",
         "https://pv.example.kz/news/18234/",
         "ru",
-        0.95,
+        0.97,
     ),
     (
         "ru-split-body",
@@ -114,31 +114,31 @@ const PAGES: &[(&str, &str, &str, f64)] = &[
         "kk-news",
         "https://qazaqparat.example/aimaq/hospital",
         "kk",
-        0.98,
+        0.97,
     ),
     (
         "en-nuxt-state",
         "https://sbr.example/agriculture/wheat",
         "en",
-        0.98,
+        0.97,
     ),
     (
         "ru-paywall",
         "https://dk.example/analytics/astana",
         "ru",
-        0.98,
+        0.97,
     ),
     (
         "en-blog-comments",
         "https://trails.example/2024/06/ile-alatau",
         "en",
-        0.98,
+        0.97,
     ),
     (
         "ru-next-news-rail",
         "https://kzfin.example/news/tenge",
         "ru",
-        0.96,
+        0.97,
     ),
 ];
 
