@@ -61,43 +61,33 @@ const ENOUGH_CHARS: u32 = 500;
 
 /// Per-node facts that do not depend on the pass.
 pub(super) struct Facts {
-    /// Hint bits of `class` and of `id`.
-    class_bits: Vec<u8>,
-    id_bits: Vec<u8>,
     /// Hidden or never text, or excluded by the caller.
     gone: Vec<bool>,
     /// The titles the page declares, to drop the headline from the text.
     titles: Vec<String>,
+    /// What `class` and `id` say, per node (copied out of the [`Dom`] to
+    /// keep the hot loops on small arrays).
+    class_bits: Vec<u8>,
+    id_bits: Vec<u8>,
 }
 
 impl Facts {
     pub(super) fn new(dom: &Dom<'_>, excluded: &[bool], titles: Vec<String>) -> Facts {
-        let n = dom.len();
-        let mut class_bits = vec![0u8; n];
-        let mut id_bits = vec![0u8; n];
         let mut gone = excluded.to_vec();
-        for (i, node) in dom.nodes.iter().enumerate() {
-            let Some(el) = node.el else { continue };
-            if node.tag.is_never_text() || node.tag == Tag::Nav {
-                gone[i] = true;
+        let mut class_bits = Vec::with_capacity(dom.len());
+        let mut id_bits = Vec::with_capacity(dom.len());
+        for (g, node) in gone.iter_mut().zip(&dom.nodes) {
+            if node.hidden || node.tag.is_never_text() || node.tag == Tag::Nav {
+                *g = true;
             }
-            for (q, v) in el.attrs.iter() {
-                match &*q.local {
-                    "class" => class_bits[i] = hints::of(v),
-                    "id" => id_bits[i] = hints::of(v),
-                    "hidden" => gone[i] = true,
-                    "aria-hidden" if v.trim() == "true" => gone[i] = true,
-                    "style" if is_hidden_style(v) => gone[i] = true,
-                    "role" if is_boilerplate_role(v) => gone[i] = true,
-                    _ => {}
-                }
-            }
+            class_bits.push(node.class_bits);
+            id_bits.push(node.id_bits);
         }
         Facts {
-            class_bits,
-            id_bits,
             gone,
             titles,
+            class_bits,
+            id_bits,
         }
     }
 
@@ -136,24 +126,6 @@ impl Facts {
     fn caption(&self, i: usize) -> bool {
         (self.class_bits[i] | self.id_bits[i]) & hints::CAPTION != 0
     }
-}
-
-fn is_hidden_style(style: &str) -> bool {
-    let s = style.as_bytes();
-    let has = |needle: &str| {
-        s.windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-    };
-    (has("display") && (has("display:none") || has("display: none")))
-        || (has("visibility") && (has("visibility:hidden") || has("visibility: hidden")))
-}
-
-/// ARIA roles of page furniture (WAI-ARIA 1.2 landmark and live-region roles).
-fn is_boilerplate_role(role: &str) -> bool {
-    matches!(
-        role.trim(),
-        "menu" | "menubar" | "complementary" | "navigation" | "alert" | "alertdialog" | "dialog"
-    )
 }
 
 /// Finds the content of the page, trying more lenient passes when a strict

@@ -16,6 +16,8 @@
 use scraper::node::Element;
 use scraper::{ElementRef, Html};
 
+use super::hints;
+
 /// Marks "no node" in `u32` links.
 pub(super) const NONE: u32 = u32::MAX;
 
@@ -291,6 +293,11 @@ pub(super) struct Node<'a> {
     pub el: Option<&'a Element>,
     /// The same element as `scraper` sees it, for CSS selector matching.
     pub eref: Option<ElementRef<'a>>,
+    /// What the `class` and the `id` say ([`hints`] bits).
+    pub class_bits: u8,
+    pub id_bits: u8,
+    /// Hidden by an attribute, or a landmark of page furniture.
+    pub hidden: bool,
 }
 
 impl<'a> Node<'a> {
@@ -328,6 +335,21 @@ impl<'a> Dom<'a> {
             match n.value() {
                 scraper::Node::Element(el) => {
                     let idx = nodes.len() as u32;
+                    // Attributes are read here, once, while the element is
+                    // in cache: a separate pass over every element's
+                    // attributes cost more in memory traffic than in work.
+                    let (mut class_bits, mut id_bits, mut hidden) = (0, 0, false);
+                    for (q, v) in el.attrs.iter() {
+                        match &*q.local {
+                            "class" => class_bits = hints::of(v),
+                            "id" => id_bits = hints::of(v),
+                            "hidden" => hidden = true,
+                            "aria-hidden" => hidden |= v.trim() == "true",
+                            "style" => hidden |= is_hidden_style(v),
+                            "role" => hidden |= is_boilerplate_role(v),
+                            _ => {}
+                        }
+                    }
                     nodes.push(Node {
                         tag: Tag::of(el.name()),
                         parent,
@@ -335,6 +357,9 @@ impl<'a> Dom<'a> {
                         text: "",
                         el: Some(el),
                         eref: ElementRef::wrap(n),
+                        class_bits,
+                        id_bits,
+                        hidden,
                     });
                     if n.has_children() {
                         open.push(idx);
@@ -350,6 +375,9 @@ impl<'a> Dom<'a> {
                         text: t,
                         el: None,
                         eref: None,
+                        class_bits: 0,
+                        id_bits: 0,
+                        hidden: false,
                     });
                 }
                 // A fragment's synthetic root <html> comes as an element; the
@@ -441,6 +469,25 @@ impl<'a> Dom<'a> {
             .position(|n| n.tag == tag)
             .map(|i| i as u32)
     }
+}
+
+/// `display: none` or `visibility: hidden` in a style attribute.
+fn is_hidden_style(style: &str) -> bool {
+    let s = style.as_bytes();
+    let has = |needle: &str| {
+        s.windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    };
+    (has("display") && (has("display:none") || has("display: none")))
+        || (has("visibility") && (has("visibility:hidden") || has("visibility: hidden")))
+}
+
+/// ARIA roles of page furniture (WAI-ARIA 1.2 landmark and live-region roles).
+fn is_boilerplate_role(role: &str) -> bool {
+    matches!(
+        role.trim(),
+        "menu" | "menubar" | "complementary" | "navigation" | "alert" | "alertdialog" | "dialog"
+    )
 }
 
 /// What [`Dom::walk`] calls back.
