@@ -739,6 +739,8 @@ struct Counts {
     time_chars: u32,
     /// Text nodes with a `©`.
     copyright: u32,
+    /// Data tables, whole or containing this node (see [`data_tables`]).
+    data_tables: u32,
 }
 
 impl Counts {
@@ -754,6 +756,53 @@ impl Counts {
         self.heading_chars += o.heading_chars;
         self.time_chars += o.time_chars;
         self.copyright += o.copyright;
+        self.data_tables += o.data_tables;
+    }
+}
+
+/// Marks the nodes inside data tables under `root`. A data table holds
+/// figures, not layout, and is kept whole whatever its shape (Readability's
+/// `_markDataTables`, by the same signs): it has headers or a caption, or
+/// enough rows and columns to be a grid; a table of one column, marked
+/// presentational, or holding another table is layout.
+fn data_tables(dom: &Dom<'_>, root: usize, inside: &mut [bool]) {
+    let end = dom.nodes[root].end as usize;
+    let mut i = root;
+    while i < end {
+        let n = &dom.nodes[i];
+        if n.tag != Tag::Table {
+            i += 1;
+            continue;
+        }
+        let t_end = n.end as usize;
+        let layout = n.attr("role") == Some("presentation") || n.attr("datatable") == Some("0");
+        let (mut rows, mut cols, mut heads, mut nested) =
+            (0u32, 0u32, n.attr("summary").is_some(), false);
+        for j in i + 1..t_end {
+            match dom.nodes[j].tag {
+                Tag::Table => nested = true,
+                Tag::Tr => {
+                    rows += 1;
+                    let cells = dom
+                        .children(j as u32)
+                        .filter(|&c| matches!(dom.nodes[c as usize].tag, Tag::Td | Tag::Th))
+                        .count() as u32;
+                    cols = cols.max(cells);
+                }
+                Tag::Th | Tag::Thead | Tag::Tfoot | Tag::Caption => heads = true,
+                _ => {}
+            }
+        }
+        let data =
+            !layout && !nested && cols > 1 && (heads || rows >= 10 || cols > 4 || rows * cols > 10);
+        if data {
+            for x in &mut inside[i - root..t_end - root] {
+                *x = true;
+            }
+            i = t_end;
+        } else {
+            i += 1;
+        }
     }
 }
 
@@ -792,6 +841,8 @@ fn clean(
             }
         }
         super::lines::clean(dom, root, &facts.titles, excluded, trace.as_deref_mut());
+        let mut in_table = vec![false; end - start];
+        data_tables(dom, start, &mut in_table);
         // Bottom-up: judge each container on what is left inside it.
         for i in (start..end).rev() {
             let node = &dom.nodes[i];
@@ -820,10 +871,16 @@ fn clean(
                 t if t.is_heading() => c.heading_chars += c.chars,
                 _ => {}
             }
+            if in_table[i - start]
+                && node.tag == Tag::Table
+                && (i == start || !in_table[node.parent as usize - start])
+            {
+                c.data_tables += 1;
+            }
             let reason = if gone || i == start || node.tag == Tag::Text {
                 None
             } else {
-                removal_reason(dom, facts, pass, i, &c, excluded)
+                removal_reason(dom, facts, pass, i, &c, excluded, in_table[i - start])
             };
             if reason == Some(PICTURE_CAPTION_REASON) {
                 if let Some(t) = trace.as_deref_mut() {
@@ -898,6 +955,7 @@ fn removal_reason(
     i: usize,
     c: &Counts,
     excluded: &[bool],
+    in_data_table: bool,
 ) -> Option<&'static str> {
     // Named like a share bar or a "read also" box, and small: a big block
     // so named is a misnomer (`shared-history` holding a whole article), as
@@ -910,7 +968,11 @@ fn removal_reason(
     if facts.caption(i) && c.img == 0 && c.chars < JUNK_MAX_CHARS {
         return Some(CAPTION_REASON);
     }
-    if pass.clean_conditionally && should_remove(dom, facts, pass, i, c) {
+    if pass.clean_conditionally
+        && !in_data_table
+        && c.data_tables == 0
+        && should_remove(dom, facts, pass, i, c)
+    {
         return Some("boilerplate shape");
     }
     let tag = dom.nodes[i].tag;
@@ -957,7 +1019,8 @@ fn removal_reason(
         }
         if c.chars <= DATE_MAX_CHARS
             && is_date_only(&lead_text(dom, i, excluded, 60))
-            && !inside_pre(dom, i)
+            // In code output "2024-10-14 09:15" is data, not a date line.
+            && !inside(dom, i, Tag::Pre)
         {
             return Some("dateline");
         }
@@ -974,12 +1037,11 @@ fn removal_reason(
     None
 }
 
-/// Is node `i` inside a `<pre>` (code output, where "2024-10-14 09:15" is
-/// data, not a date line)?
-fn inside_pre(dom: &Dom<'_>, i: usize) -> bool {
+/// Is node `i` inside an element of this tag?
+fn inside(dom: &Dom<'_>, i: usize, tag: Tag) -> bool {
     let mut p = dom.nodes[i].parent;
     while p != NONE {
-        if dom.nodes[p as usize].tag == Tag::Pre {
+        if dom.nodes[p as usize].tag == tag {
             return true;
         }
         p = dom.nodes[p as usize].parent;
