@@ -16,8 +16,11 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::config::{Config, SourceConfig};
+use crate::dedupe;
 use crate::fetch::Fetcher;
+use crate::model::ArticleId;
 use crate::publish::{self, AppState};
+use crate::reclassify;
 use crate::refresh::{self, Pipeline, RefreshReport};
 use crate::schedule;
 use crate::store::Store;
@@ -30,11 +33,65 @@ pub fn pipeline(config: &Config) -> anyhow::Result<Pipeline> {
         .sync_sources(&config.sources)
         .with_context(|| format!("cannot register sources in {}", config.store.path.display()))?;
     let fetcher = Fetcher::new(&config.fetch)?;
+    // Topics changed since the archive was classified (or were added or
+    // removed) are re-run over the archive before anything new arrives, so
+    // the feeds reflect the current config. Unchanged topics cost nothing.
+    let topics = reclassify::prepare_topics(&store, &config.topics)
+        .context("cannot build the topics' example profiles")?;
+    let started = std::time::Instant::now();
+    let report = reclassify::reclassify_changed(&store, &topics, Utc::now())
+        .context("cannot re-classify the archive")?;
+    if !report.topics.is_empty() || report.removed > 0 {
+        tracing::info!(
+            topics = ?report.topics,
+            articles = report.articles,
+            matches = report.matches,
+            removed = report.removed,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "topics re-classified over the archive"
+        );
+    }
+    let stories = Arc::new(stories(&store, &config.dedupe)?);
     Ok(Pipeline {
         fetcher,
         store,
-        topics: Arc::new(config.topics.clone()),
+        topics: Arc::new(topics),
+        stories,
+        max_items: config.fetch.max_items,
+        max_backoff: config.fetch.max_backoff,
     })
+}
+
+/// Rebuilds the near-duplicate index from the fingerprints stored for the
+/// last window (older articles cannot match anything new). Fingerprints
+/// the index cannot use (made by another version) are re-made from the
+/// stored text and stored again.
+fn stories(store: &Store, config: &crate::config::DedupeConfig) -> anyhow::Result<dedupe::Stories> {
+    let params = dedupe::FingerprintParams::DEFAULT;
+    let rule = config.rule;
+    let since = Utc::now() - rule.window;
+    let stored = store
+        .fingerprints_since(since)
+        .context("cannot read stored fingerprints")?;
+    let count = stored.len();
+    let (stories, stale) = dedupe::Stories::rebuild(params, rule, stored);
+    if !stale.is_empty() {
+        let ids: Vec<ArticleId> = stale.iter().map(|(a, _, _)| *a).collect();
+        let published: std::collections::HashMap<ArticleId, _> =
+            stale.iter().map(|(a, when, _)| (*a, *when)).collect();
+        let mut index = stories.lock();
+        for (article, text) in store.article_texts(&ids)? {
+            let fp = dedupe::fingerprint(&text, params);
+            let keep = fp.words >= rule.min_words;
+            store.set_fingerprint(article, keep.then(|| fp.to_bytes()).as_deref())?;
+            if keep && let Some(when) = published.get(&article) {
+                index.insert(article, *when, &fp)?;
+            }
+        }
+        tracing::info!(count = stale.len(), "re-made stored fingerprints");
+    }
+    tracing::info!(articles = count, "near-duplicate index rebuilt");
+    Ok(stories)
 }
 
 /// One pass over every enabled source, at most `fetch.concurrency` at a
@@ -154,7 +211,14 @@ async fn poll_forever(
     permits: Arc<Semaphore>,
     mut stopped: watch::Receiver<bool>,
 ) {
-    let mut due = schedule::first_poll(Utc::now(), source.interval, rand::random());
+    let store = pipeline.store.clone();
+    let name = source.name.clone();
+    let not_before = match tokio::task::spawn_blocking(move || store.source_state(&name)).await {
+        Ok(Ok(state)) => state.retry_not_before,
+        // The refresh reads the state again and records any problem.
+        _ => None,
+    };
+    let mut due = schedule::first_poll(Utc::now(), source.interval, rand::random(), not_before);
     loop {
         let wait = (due - Utc::now()).to_std().unwrap_or_default();
         let work = async {
@@ -163,7 +227,15 @@ async fn poll_forever(
             refresh::refresh_source(&pipeline, &source).await
         };
         tokio::select! {
-            report = work => due = report.next,
+            report = work => {
+                if let refresh::Outcome::Gone { .. } = report.outcome {
+                    // 410 Gone: the source stays listed with its status, but
+                    // is not polled until its URL changes (a restart with the
+                    // new config starts a new task).
+                    return;
+                }
+                due = report.next;
+            }
             _ = stopped.wait_for(|s| *s) => return,
         }
     }

@@ -1,7 +1,8 @@
 //! Runs ONE source through the whole pipeline. Read this first.
 //!
-//! fetch → parse → "seen before?" → fetch pages → extract → classify → store,
-//! one stage per line, each called module-qualified. A refresh never fails
+//! fetch → parse → "seen before?" (entry key, canonical URL) → fetch pages →
+//! extract → classify → "same story?" (text hash, fingerprint) → store, one
+//! stage per line, each called module-qualified. A refresh never fails
 //! loudly: whatever goes wrong becomes the source's recorded status and a
 //! log line, and the other sources are not affected. Everything a refresh
 //! learns is stored in one transaction at the end.
@@ -15,12 +16,16 @@ use tracing::{Instrument, field::Empty};
 use crate::config::SourceConfig;
 use crate::dedupe;
 use crate::extract;
-use crate::fetch::{self, FeedResponse, Fetcher};
-use crate::model::{Entry, ExtractionStatus, NewArticle, SourceId};
+use crate::fetch::{self, FeedResponse, Fetcher, charset::DecidedBy};
+use crate::model::{Entry, ExtractionStatus, NewArticle, SourcePoll, StoryLink};
 use crate::parse;
-use crate::schedule;
-use crate::store::{SavedCounts, Store, StoreError};
+use crate::schedule::{self, adaptive, backoff};
+use crate::store::{SavedCounts, SourceState, Store, StoreError};
 use crate::topics::{self, Topic};
+
+/// Pages fetched at once for one source. Low, because all of them go to
+/// the same site.
+const PAGES_AT_ONCE: usize = 2;
 
 /// Extracted text shorter than this is not an article. News briefs of two
 /// sentences run to 120-200 characters; what remains of a page whose
@@ -28,16 +33,19 @@ use crate::topics::{self, Topic};
 /// a photo caption, a byline) is usually a single short line.
 const MIN_ARTICLE_CHARS: usize = 100;
 
-/// Pages fetched at once for one source. Low, because all of them go to
-/// the same site.
-const PAGES_AT_ONCE: usize = 2;
-
 /// What every refresh needs, built once at start-up.
 #[derive(Clone)]
 pub struct Pipeline {
     pub fetcher: Fetcher,
     pub store: Store,
     pub topics: Arc<Vec<Topic>>,
+    /// The near-duplicate index, shared by all refreshes.
+    pub stories: Arc<dedupe::Stories>,
+    /// The most entries taken from one feed per pass (`fetch.max_items`).
+    pub max_items: usize,
+    /// The longest wait between attempts at a failing source
+    /// (`fetch.max_backoff`).
+    pub max_backoff: std::time::Duration,
 }
 
 /// How one refresh ended.
@@ -61,6 +69,9 @@ pub enum Outcome {
     },
     /// The refresh failed; the message names the source's problem.
     Failed { error: String, transient: bool },
+    /// The feed answered 410 Gone: it is not polled again until its URL is
+    /// changed in the configuration.
+    Gone { error: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -102,10 +113,21 @@ pub async fn refresh_source(p: &Pipeline, source: &SourceConfig) -> RefreshRepor
         };
         let state = match state {
             Ok(Ok(s)) => s,
-            Ok(Err(e)) => return failed(source, now, e.to_string(), true),
-            Err(e) => return failed(source, now, e.to_string(), true),
+            Ok(Err(e)) => return failed(p, source, now, e.to_string(), true),
+            Err(e) => return failed(p, source, now, e.to_string(), true),
         };
-        match run(p, source, state.id, &state.validators, now).await {
+        if state.gone {
+            return RefreshReport {
+                source: source.name.clone(),
+                outcome: Outcome::Gone {
+                    error: "the feed answered 410 Gone; change its url to poll it again".into(),
+                },
+                next: now
+                    + chrono::TimeDelta::from_std(p.max_backoff)
+                        .unwrap_or(chrono::TimeDelta::days(1)),
+            };
+        }
+        match run(p, source, &state, now).await {
             Ok((outcome, next)) => {
                 if let Outcome::Updated { saved, .. } = &outcome {
                     tracing::Span::current().record("new", saved.new);
@@ -117,11 +139,40 @@ pub async fn refresh_source(p: &Pipeline, source: &SourceConfig) -> RefreshRepor
                     next,
                 }
             }
+            Err(RefreshError::Fetch(e)) if e.is_gone() => {
+                let message = e.to_string();
+                tracing::warn!(error = %message, "source is gone; polling stopped");
+                let store = p.store.clone();
+                let recorded = {
+                    let message = message.clone();
+                    tokio::task::spawn_blocking(move || store.record_gone(state.id, now, &message))
+                        .await
+                };
+                log_record_failure(recorded);
+                RefreshReport {
+                    source: source.name.clone(),
+                    outcome: Outcome::Gone { error: message },
+                    next: now
+                        + chrono::TimeDelta::from_std(p.max_backoff)
+                            .unwrap_or(chrono::TimeDelta::days(1)),
+                }
+            }
             Err(e) => {
                 let failures = state.error_count + 1;
-                let next = schedule::next_after_failure(now, source.interval, failures, jitter());
+                let retry_after = match &e {
+                    RefreshError::Fetch(f) => f.retry_after(),
+                    _ => None,
+                };
+                let next = schedule::next_after_failure(
+                    now,
+                    source.interval,
+                    failures,
+                    retry_after,
+                    p.max_backoff,
+                    backoff::random_jitter(),
+                );
                 let message = e.to_string();
-                tracing::warn!(error = %message, failures, "source refresh failed");
+                tracing::warn!(error = %message, failures, next = %next, "source refresh failed");
                 let store = p.store.clone();
                 let recorded = {
                     let message = message.clone();
@@ -130,11 +181,7 @@ pub async fn refresh_source(p: &Pipeline, source: &SourceConfig) -> RefreshRepor
                     })
                     .await
                 };
-                match recorded {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => tracing::error!(error = %e, "cannot record the refresh failure"),
-                    Err(e) => tracing::error!(error = %e, "cannot record the refresh failure"),
-                }
+                log_record_failure(recorded);
                 RefreshReport {
                     source: source.name.clone(),
                     outcome: Outcome::Failed {
@@ -153,44 +200,151 @@ pub async fn refresh_source(p: &Pipeline, source: &SourceConfig) -> RefreshRepor
 async fn run(
     p: &Pipeline,
     source: &SourceConfig,
-    id: SourceId,
-    validators: &crate::model::Validators,
+    state: &SourceState,
     now: DateTime<Utc>,
 ) -> Result<(Outcome, DateTime<Utc>), RefreshError> {
-    let next = schedule::next_after_success(now, source.interval, jitter());
+    let id = state.id;
+    let bounds = adaptive::Bounds::new(source.min_interval, source.max_interval);
+    // Where the feed lives now: it may have moved, or been found on a page.
+    let url = state.fetch_url.as_ref().unwrap_or(&source.url);
 
-    let fetched = match p.fetcher.feed(&source.url, validators).await? {
-        FeedResponse::NotModified => {
+    let fetched = match p
+        .fetcher
+        .feed(url, &state.validators, source.encoding)
+        .await?
+    {
+        FeedResponse::NotModified {
+            freshness,
+            moved_to,
+        } => {
+            let hints = adaptive::PublisherHints {
+                ttl: state.feed_hint,
+                max_age: freshness,
+                ..adaptive::PublisherHints::default()
+            };
+            let pace = state.interval.unwrap_or(source.interval);
+            let interval = adaptive::interval(bounds, pace, &hints, None);
+            let next = schedule::next_after_success(now, interval, jitter());
+            let poll = SourcePoll {
+                interval,
+                feed_hint: None,
+                moved_to,
+                discovered: None,
+            };
             let store = p.store.clone();
-            tokio::task::spawn_blocking(move || store.record_not_modified(id, now, next)).await??;
+            tokio::task::spawn_blocking(move || store.record_not_modified(id, now, next, &poll))
+                .await??;
             return Ok((Outcome::NotModified, next));
         }
         FeedResponse::Fetched(f) => f,
     };
+    if let Some(found) = &fetched.discovered {
+        tracing::info!(page = %url, feed = %found, "the source's URL is a page; polling the feed it links to");
+    }
+    if let DecidedBy::Detected {
+        ignored_label: Some(label),
+    } = fetched.text.decided_by
+    {
+        tracing::warn!(
+            declared = label.name(),
+            read_as = fetched.text.charset.name(),
+            "the feed's declared charset does not match its bytes"
+        );
+    }
 
+    let options = parse::Options {
+        max_items: p.max_items,
+        utc_offset: source.utc_offset,
+    };
     let feed = {
-        let (body, url) = (fetched.body.clone(), fetched.url.clone());
-        tokio::task::spawn_blocking(move || parse::entries(&body, &url)).await??
+        let url = fetched.url.clone();
+        let text = fetched.text.text.clone();
+        tokio::task::spawn_blocking(move || parse::entries(&text, &url, &options)).await??
+    };
+    if feed.entries_in_document > feed.entries.len() {
+        tracing::warn!(
+            entries = feed.entries_in_document,
+            kept = feed.entries.len(),
+            "feed has more entries than fetch.max_items; the newest are kept"
+        );
+    }
+    if !feed.unparsed_dates.is_empty() {
+        tracing::warn!(
+            examples = ?feed.unparsed_dates,
+            "dates not understood; those entries are dated when first seen"
+        );
+    }
+    let dates: Vec<DateTime<Utc>> = feed.entries.iter().filter_map(|e| e.published).collect();
+    let hints = adaptive::PublisherHints {
+        ttl: feed.ttl,
+        update_period: feed.update_period,
+        max_age: fetched.freshness,
+        expires_in: None,
+    };
+    let interval = adaptive::interval(
+        bounds,
+        source.interval,
+        &hints,
+        adaptive::activity_from_dates(&dates, now),
+    );
+    let next = schedule::next_after_success(now, interval, jitter());
+    let poll = SourcePoll {
+        interval,
+        feed_hint: feed.ttl.max(feed.update_period),
+        moved_to: fetched.moved_to.clone(),
+        discovered: fetched.discovered.clone(),
     };
     let entries_seen = feed.entries.len();
 
     let fresh = {
         let store = p.store.clone();
         let entries = feed.entries;
-        tokio::task::spawn_blocking(move || -> Result<Vec<Entry>, StoreError> {
-            let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
-            let known = store.known_entry_keys(id, &keys)?;
-            let mut seen = std::collections::HashSet::new();
-            Ok(entries
-                .into_iter()
-                .filter(|e| !known.contains(&e.key) && seen.insert(e.key.clone()))
-                .collect())
-        })
+        tokio::task::spawn_blocking(
+            move || -> Result<Vec<(Entry, Option<StoryLink>)>, StoreError> {
+                let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+                let known = store.known_entry_keys(id, &keys)?;
+                let mut seen = std::collections::HashSet::new();
+                let fresh: Vec<Entry> = entries
+                    .into_iter()
+                    .filter(|e| !known.contains(&e.key) && seen.insert(e.key.clone()))
+                    .collect();
+                // The same page listed again under another GUID is known by its
+                // canonical URL: it is recorded (so its entry is not looked at
+                // again) but not scraped.
+                let urls: Vec<Option<String>> = fresh
+                    .iter()
+                    .map(|e| e.url.as_ref().map(dedupe::canonical_url))
+                    .collect();
+                let at_urls = store.articles_at_urls(
+                    id,
+                    &urls
+                        .iter()
+                        .flatten()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>(),
+                )?;
+                Ok(fresh
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, e)| {
+                        let copy = urls[i].as_ref().and_then(|u| {
+                            at_urls.get(u).map(|a| StoryLink::CopyOf(*a)).or_else(|| {
+                                urls[..i]
+                                    .iter()
+                                    .position(|v| v.as_ref() == Some(u))
+                                    .map(StoryLink::CopyOfBatch)
+                            })
+                        });
+                        (e, copy)
+                    })
+                    .collect())
+            },
+        )
         .await??
     };
 
-    let articles: Vec<NewArticle> = stream::iter(fresh)
-        .map(|entry| article(p, source, entry, now))
+    let mut articles: Vec<NewArticle> = stream::iter(fresh)
+        .map(|(entry, copy)| article(p, source, entry, copy, now))
         .buffered(PAGES_AT_ONCE)
         .collect()
         .await;
@@ -200,10 +354,37 @@ async fn run(
         .count();
 
     let saved = {
-        let store = p.store.clone();
+        let (store, stories) = (p.store.clone(), p.stories.clone());
         let validators = fetched.validators;
-        tokio::task::spawn_blocking(move || {
-            store.save_refresh(id, now, next, &validators, &articles)
+        tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+            // Held from the story decision until the articles are indexed,
+            // so two outlets' copies saved at once cannot both start a story.
+            let mut index = stories.lock();
+            let batch: Vec<dedupe::NewText> =
+                articles.iter().map(|a| new_text(a, &index)).collect();
+            let window = index.rule().window;
+            let since = articles.iter().map(|a| a.published).min().unwrap_or(now) - window;
+            let hashes: Vec<[u8; 32]> = articles.iter().map(|a| a.text_hash).collect();
+            let exact = store.exact_copies(&hashes, since)?;
+            let links = dedupe::link_batch(&index, id, &batch, &exact);
+            for (a, link) in articles.iter_mut().zip(links) {
+                a.story = link;
+            }
+            let (saved, stored) =
+                store.save_refresh(id, now, next, &validators, &poll, &articles)?;
+            for (i, article) in stored {
+                let is_copy = matches!(
+                    articles[i].story,
+                    StoryLink::CopyOf(_) | StoryLink::CopyOfBatch(_)
+                );
+                if let (Some(fp), false) = (&batch[i].fingerprint, is_copy)
+                    && let Err(e) = index.insert(article, articles[i].published, fp)
+                {
+                    tracing::error!(error = %e, "cannot index the article's fingerprint");
+                }
+            }
+            stories.prune_if_due(&mut index, now);
+            Ok(saved)
         })
         .await??
     };
@@ -217,12 +398,33 @@ async fn run(
     ))
 }
 
+/// What the story decision needs of an article; the fingerprint is only
+/// kept for texts long enough to be matched on it.
+fn new_text(a: &NewArticle, index: &dedupe::NearDupIndex) -> dedupe::NewText {
+    let fingerprint = a.fingerprint.as_ref().and_then(|bytes| {
+        dedupe::Fingerprint::from_bytes(0, bytes)
+            .ok()
+            .filter(|fp| fp.params == index.params())
+    });
+    dedupe::NewText {
+        published: a.published,
+        text_hash: a.text_hash,
+        fingerprint,
+        decided: match a.story {
+            StoryLink::New => None,
+            link => Some(link),
+        },
+    }
+}
+
 /// Turns one new entry into an article: its page's main text when the
 /// source asks for full text, else (or when that fails) the feed's content.
+/// A `copy` (the same page as a stored article) is not scraped.
 async fn article(
     p: &Pipeline,
     source: &SourceConfig,
     entry: Entry,
+    copy: Option<StoryLink>,
     now: DateTime<Utc>,
 ) -> NewArticle {
     let feed_html = entry
@@ -232,8 +434,8 @@ async fn article(
         .unwrap_or_default();
     let base = entry.url.clone().unwrap_or_else(|| source.url.clone());
 
-    let extracted = match (&entry.url, source.full_text) {
-        (Some(url), true) => Some(page_article(p, url, &source.rules).await),
+    let extracted = match (&entry.url, source.full_text && copy.is_none()) {
+        (Some(url), true) => Some(page_article(p, url, source).await),
         (None, true) => Some(Err("the entry has no link to fetch".to_string())),
         (_, false) => None,
     };
@@ -292,8 +494,18 @@ async fn article(
         entry.title.clone()
     };
     // Dates from feeds are often wrong; one in the future would pin an item
-    // to the top of every reader for days.
-    let published = entry.published.unwrap_or(now).min(now);
+    // to the top of every reader for days (hostile/odd-dates-ru.xml has 2101).
+    if let Some(date) = entry
+        .published
+        .filter(|d| *d > now + chrono::TimeDelta::hours(1))
+    {
+        tracing::warn!(url = %base, date = %date, "entry dated in the future; dated now instead");
+    }
+    let published = crate::parse::dates::clamp_future(
+        entry.published.unwrap_or(now),
+        now,
+        chrono::TimeDelta::zero(),
+    );
     let lang = page.as_ref().and_then(|a| a.lang.clone());
     let matches = topics::classify(
         &topics::Document {
@@ -304,7 +516,16 @@ async fn article(
         },
         &p.topics,
     );
+    // Fingerprinting is CPU work of a few hundred microseconds (BENCHMARKS.md).
+    let fingerprint = {
+        let fp = dedupe::fingerprint(&text, dedupe::FingerprintParams::DEFAULT);
+        let min_words = p.stories.rule().min_words;
+        (fp.words >= min_words).then(|| fp.to_bytes())
+    };
     NewArticle {
+        text_hash: dedupe::text_hash(&text).0,
+        fingerprint,
+        story: copy.unwrap_or(StoryLink::New),
         canonical_url: entry.url.as_ref().map(dedupe::canonical_url),
         author: entry
             .author
@@ -326,10 +547,14 @@ async fn article(
 async fn page_article(
     p: &Pipeline,
     url: &url::Url,
-    rules: &Arc<extract::Rules>,
+    source: &SourceConfig,
 ) -> Result<crate::model::Article, String> {
-    let page = p.fetcher.page(url).await.map_err(|e| e.to_string())?;
-    let rules = Arc::clone(rules);
+    let page = p
+        .fetcher
+        .page(url, source.encoding)
+        .await
+        .map_err(|e| e.to_string())?;
+    let rules = Arc::clone(&source.rules);
     // scraper's tree is not Send: parse and extract on a blocking thread.
     tokio::task::spawn_blocking(move || {
         extract::article(&page.html, &page.url, &rules).map_err(|e| e.to_string())
@@ -339,6 +564,7 @@ async fn page_article(
 }
 
 fn failed(
+    p: &Pipeline,
     source: &SourceConfig,
     now: DateTime<Utc>,
     error: String,
@@ -348,7 +574,22 @@ fn failed(
     RefreshReport {
         source: source.name.clone(),
         outcome: Outcome::Failed { error, transient },
-        next: schedule::next_after_failure(now, source.interval, 1, jitter()),
+        next: schedule::next_after_failure(
+            now,
+            source.interval,
+            1,
+            None,
+            p.max_backoff,
+            backoff::random_jitter(),
+        ),
+    }
+}
+
+fn log_record_failure(recorded: Result<Result<(), StoreError>, tokio::task::JoinError>) {
+    match recorded {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "cannot record the refresh outcome"),
+        Err(e) => tracing::error!(error = %e, "cannot record the refresh outcome"),
     }
 }
 
@@ -357,6 +598,7 @@ fn outcome_name(o: &Outcome) -> &'static str {
         Outcome::NotModified => "not_modified",
         Outcome::Updated { .. } => "updated",
         Outcome::Failed { .. } => "failed",
+        Outcome::Gone { .. } => "gone",
     }
 }
 

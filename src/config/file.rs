@@ -19,6 +19,8 @@ pub struct FileConfig {
     #[serde(default)]
     pub fetch: FetchTable,
     #[serde(default)]
+    pub dedupe: DedupeTable,
+    #[serde(default)]
     pub source: Vec<SourceTable>,
     #[serde(default)]
     pub topic: Vec<TopicTable>,
@@ -41,10 +43,32 @@ pub struct ServerTable {
 #[serde(deny_unknown_fields)]
 pub struct FetchTable {
     pub interval: Option<Spanned<String>>,
+    pub min_interval: Option<Spanned<String>>,
+    pub max_interval: Option<Spanned<String>>,
+    pub max_backoff: Option<Spanned<String>>,
     pub timeout: Option<Spanned<String>>,
+    pub connect_timeout: Option<Spanned<String>>,
     pub concurrency: Option<Spanned<u32>>,
+    pub connections: Option<Spanned<u32>>,
+    pub per_host: Option<Spanned<u32>>,
+    pub host_delay: Option<Spanned<String>>,
+    pub max_body: Option<Spanned<String>>,
+    pub max_redirects: Option<Spanned<u32>>,
+    pub max_items: Option<Spanned<u32>>,
     pub user_agent: Option<String>,
+    pub contact: Option<Spanned<String>>,
     pub allow_private_networks: Option<bool>,
+    pub allow_private_origins: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DedupeTable {
+    pub threshold: Option<Spanned<f64>>,
+    pub window: Option<Spanned<String>>,
+    pub min_words: Option<Spanned<u32>>,
+    pub min_shared: Option<Spanned<u32>>,
+    pub prefer: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,6 +78,10 @@ pub struct SourceTable {
     pub url: Spanned<String>,
     pub full_text: Option<bool>,
     pub interval: Option<Spanned<String>>,
+    pub min_interval: Option<Spanned<String>>,
+    pub max_interval: Option<Spanned<String>>,
+    pub encoding: Option<Spanned<String>>,
+    pub utc_offset: Option<Spanned<String>>,
     pub enabled: Option<bool>,
     pub content_selector: Option<Spanned<String>>,
     pub strip_selectors: Option<Vec<Spanned<String>>>,
@@ -64,5 +92,14 @@ pub struct SourceTable {
 pub struct TopicTable {
     pub slug: Spanned<String>,
     pub title: String,
-    pub query: Spanned<String>,
+    /// Optional when `examples` define the topic.
+    pub query: Option<Spanned<String>>,
+    /// A query match counts only at this score or above.
+    pub min_score: Option<Spanned<f64>>,
+    /// Paths (plain text or saved HTML) or URLs of archived articles.
+    pub examples: Option<Vec<Spanned<String>>>,
+    pub min_similarity: Option<Spanned<f64>>,
+    /// "query" | "examples" | "either" | "both".
+    #[serde(rename = "match")]
+    pub match_mode: Option<Spanned<String>>,
 }

@@ -6,4 +6,8 @@ mod support;
 mod cli;
 mod config_files;
 mod extraction;
+mod fetching;
 mod pipeline;
+mod polling;
+mod stories;
+mod topics;
