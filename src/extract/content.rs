@@ -10,8 +10,15 @@
 //! containers above it; the best-scoring container, discounted by its link
 //! density, is the content; its siblings that score close to it or read like
 //! prose join it (bodies split across sibling divs); then boilerplate inside
-//! is pruned by shape (link-heavy lists, image strips, form controls) and by
-//! name (share bars, captions, "read also" boxes).
+//! is pruned, bottom-up: by shape (link-heavy blocks, image strips, form
+//! controls — data tables stay whole), by name (share bars, captions,
+//! bylines), by content (the repeated headline, date lines, "Читайте
+//! также" / "Read more" lines and links, copyright lines), and line by line
+//! where `<br>` layouts give no element to judge ([`super::lines`]).
+//!
+//! Where feedsieve departs from Readability — the rules after the shape
+//! tests, and the thresholds commented below — it is because ScrapingHub's
+//! human-annotated benchmark pages say so; `BENCHMARKS.md` has the numbers.
 
 use super::dom::{Dom, NONE, Tag, Visit};
 use super::hints;
@@ -70,8 +77,8 @@ pub(super) struct Facts {
     gone: Vec<bool>,
     /// The titles the page declares, to drop the headline from the text.
     titles: Vec<String>,
-    /// What `class` and `id` say, per node (copied out of the [`Dom`] to
-    /// keep the hot loops on small arrays).
+    /// What `class` and `id` say, per node (the [`Dom`]'s, in arrays of
+    /// their own).
     class_bits: Vec<u8>,
     id_bits: Vec<u8>,
 }
