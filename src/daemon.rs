@@ -17,7 +17,8 @@ use tokio::task::JoinSet;
 
 use crate::config::{Config, SourceConfig};
 use crate::fetch::Fetcher;
-use crate::publish::{self, AppState};
+use crate::metrics::Metrics;
+use crate::publish::{self, AppState, Publisher};
 use crate::refresh::{self, Pipeline, RefreshReport};
 use crate::schedule;
 use crate::store::Store;
@@ -34,6 +35,8 @@ pub fn pipeline(config: &Config) -> anyhow::Result<Pipeline> {
         fetcher,
         store,
         topics: Arc::new(config.topics.clone()),
+        metrics: Metrics::new(),
+        publisher: Publisher::new(config)?,
     })
 }
 
@@ -80,7 +83,12 @@ impl Daemon {
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
 
-        let state = AppState::new(pipeline.store.clone(), config);
+        let state = AppState::new(
+            pipeline.store.clone(),
+            pipeline.publisher.clone(),
+            pipeline.metrics.clone(),
+            config,
+        );
         let mut server_stop = stopped.clone();
         tasks.spawn(async move {
             let shutdown = async move {

@@ -99,18 +99,71 @@ pub enum ExtractionStatus {
     Failed(String),
 }
 
+/// How much of a source's articles may be republished (`republish` in the
+/// config). Some outlets allow only quotation with a link back.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Republish {
+    /// The whole sanitized article.
+    #[default]
+    Full,
+    /// A plain-text excerpt and a link to the original.
+    Excerpt,
+    /// The title and a link to the original only.
+    Link,
+}
+
+impl Republish {
+    /// The name used in the config file and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Republish::Full => "full",
+            Republish::Excerpt => "excerpt",
+            Republish::Link => "link",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Republish> {
+        match name {
+            "full" => Some(Republish::Full),
+            "excerpt" => Some(Republish::Excerpt),
+            "link" => Some(Republish::Link),
+            _ => None,
+        }
+    }
+}
+
+/// Another outlet's report of the same story ("also reported by"), as the
+/// dedupe stage links them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelatedLink {
+    pub url: String,
+    /// The outlet's (source's) name.
+    pub source: String,
+    pub title: String,
+}
+
 /// A stored article as the publisher sees it.
 #[derive(Debug, Clone)]
 pub struct StoredItem {
     pub id: ArticleId,
     pub source_name: String,
+    /// The source's feed address.
     pub source_url: String,
+    /// What of this source may be republished.
+    pub republish: Republish,
     pub url: Option<String>,
     pub title: String,
     pub author: Option<String>,
+    /// Sanitized HTML of the full content.
     pub html: String,
     pub text: String,
+    /// ISO 639-1 code when known.
+    pub lang: Option<String>,
     pub published: DateTime<Utc>,
     pub updated: DateTime<Utc>,
+    /// The topic query terms that matched, published as categories.
     pub terms: Vec<String>,
+    /// Other outlets' reports of the same story. Filled by the dedupe work;
+    /// empty until it lands.
+    pub related: Vec<RelatedLink>,
 }

@@ -7,6 +7,7 @@
 //! learns is stored in one transaction at the end.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, stream};
@@ -16,8 +17,10 @@ use crate::config::SourceConfig;
 use crate::dedupe;
 use crate::extract;
 use crate::fetch::{self, FeedResponse, Fetcher};
+use crate::metrics::{FetchKind, FetchOutcome, Metrics};
 use crate::model::{Entry, ExtractionStatus, NewArticle, SourceId};
 use crate::parse;
+use crate::publish::Publisher;
 use crate::schedule;
 use crate::store::{SavedCounts, Store, StoreError};
 use crate::topics::{self, Topic};
@@ -32,6 +35,10 @@ pub struct Pipeline {
     pub fetcher: Fetcher,
     pub store: Store,
     pub topics: Arc<Vec<Topic>>,
+    /// Counters for /metrics.
+    pub metrics: Metrics,
+    /// Told when topics get new items (cache invalidation, WebSub).
+    pub publisher: Publisher,
 }
 
 /// How one refresh ended.
@@ -153,7 +160,16 @@ async fn run(
 ) -> Result<(Outcome, DateTime<Utc>), RefreshError> {
     let next = schedule::next_after_success(now, source.interval, jitter());
 
-    let fetched = match p.fetcher.feed(&source.url, validators).await? {
+    let started = Instant::now();
+    let response = p.fetcher.feed(&source.url, validators).await;
+    let (outcome, bytes) = match &response {
+        Ok(FeedResponse::NotModified) => (FetchOutcome::NotModified, 0),
+        Ok(FeedResponse::Fetched(f)) => (FetchOutcome::Ok, f.body.len()),
+        Err(_) => (FetchOutcome::Error, 0),
+    };
+    p.metrics
+        .fetched(FetchKind::Feed, outcome, bytes as u64, started.elapsed());
+    let fetched = match response? {
         FeedResponse::NotModified => {
             let store = p.store.clone();
             tokio::task::spawn_blocking(move || store.record_not_modified(id, now, next)).await??;
@@ -201,6 +217,17 @@ async fn run(
         })
         .await??
     };
+    p.metrics.refreshed(
+        saved.new,
+        entries_seen.saturating_sub(saved.new),
+        extraction_failures,
+        saved.topics.iter().map(|(t, n)| (t.as_str(), *n)),
+    );
+    if saved.new > 0 {
+        p.publisher
+            .topics_changed(saved.topics.keys().map(String::as_str))
+            .await;
+    }
     Ok((
         Outcome::Updated {
             entries: entries_seen,
@@ -311,7 +338,15 @@ async fn article(
 /// Fetches and extracts one page; the error is a message for the log and
 /// the article's status, never fatal to the feed.
 async fn page_article(p: &Pipeline, url: &url::Url) -> Result<crate::model::Article, String> {
-    let page = p.fetcher.page(url).await.map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let page = p.fetcher.page(url).await;
+    let (outcome, bytes) = match &page {
+        Ok(page) => (FetchOutcome::Ok, page.html.len()),
+        Err(_) => (FetchOutcome::Error, 0),
+    };
+    p.metrics
+        .fetched(FetchKind::Page, outcome, bytes as u64, started.elapsed());
+    let page = page.map_err(|e| e.to_string())?;
     tokio::task::spawn_blocking(move || {
         extract::article(&page.html, &page.url, &extract::Rules::none()).map_err(|e| e.to_string())
     })

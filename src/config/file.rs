@@ -35,6 +35,7 @@ pub struct StoreTable {
 pub struct ServerTable {
     pub listen: Option<Spanned<String>>,
     pub base_url: Option<Spanned<String>>,
+    pub websub_hub: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -55,6 +56,7 @@ pub struct SourceTable {
     pub full_text: Option<bool>,
     pub interval: Option<Spanned<String>>,
     pub enabled: Option<bool>,
+    pub republish: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

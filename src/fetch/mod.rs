@@ -7,6 +7,8 @@
 //! store. One [`Fetcher`] (one connection pool) is built at start-up and
 //! shared by every refresh.
 
+pub mod websub;
+
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};

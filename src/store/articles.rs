@@ -1,15 +1,15 @@
 //! Articles and their topic matches.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
-use super::{Store, StoreError, from_unix, unix};
-use crate::model::{ArticleId, ExtractionStatus, NewArticle, SourceId, StoredItem, Validators};
+use super::{Store, StoreError, unix};
+use crate::model::{ExtractionStatus, NewArticle, SourceId, Validators};
 
 /// What one refresh added.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SavedCounts {
     /// Articles stored for the first time.
     pub new: usize,
@@ -17,6 +17,8 @@ pub struct SavedCounts {
     pub known: usize,
     /// Topic matches recorded.
     pub matches: usize,
+    /// New items per topic: the topics whose published feeds changed.
+    pub topics: BTreeMap<String, usize>,
 }
 
 impl Store {
@@ -100,6 +102,7 @@ impl Store {
                     let terms = serde_json::to_string(&m.terms).unwrap_or_else(|_| "[]".into());
                     matched.execute(params![m.slug, id, m.score, terms])?;
                     counts.matches += 1;
+                    *counts.topics.entry(m.slug.clone()).or_default() += 1;
                 }
             }
         }
@@ -118,74 +121,6 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(counts)
-    }
-
-    /// The newest `limit` articles matched by topic `slug`, newest first.
-    pub fn topic_items(&self, slug: &str, limit: usize) -> Result<Vec<StoredItem>, StoreError> {
-        self.items(
-            "SELECT a.id, s.name, s.url, a.url, a.title, a.author, a.html, a.text,
-                    a.published_at, a.updated_at, m.terms
-             FROM topic_matches m
-             JOIN articles a ON a.id = m.article_id
-             JOIN sources s ON s.id = a.source_id
-             WHERE m.topic = ?1
-             ORDER BY a.published_at DESC, a.id DESC
-             LIMIT ?2",
-            params![slug, limit as i64],
-        )
-    }
-
-    /// The newest `limit` articles of all sources, newest first.
-    pub fn recent_items(&self, limit: usize) -> Result<Vec<StoredItem>, StoreError> {
-        self.items(
-            "SELECT a.id, s.name, s.url, a.url, a.title, a.author, a.html, a.text,
-                    a.published_at, a.updated_at, '[]'
-             FROM articles a
-             JOIN sources s ON s.id = a.source_id
-             ORDER BY a.published_at DESC, a.id DESC
-             LIMIT ?1",
-            params![limit as i64],
-        )
-    }
-
-    /// One stored article, by id.
-    pub fn item(&self, id: ArticleId) -> Result<Option<StoredItem>, StoreError> {
-        Ok(self
-            .items(
-                "SELECT a.id, s.name, s.url, a.url, a.title, a.author, a.html, a.text,
-                        a.published_at, a.updated_at, '[]'
-                 FROM articles a
-                 JOIN sources s ON s.id = a.source_id
-                 WHERE a.id = ?1",
-                params![id.0],
-            )?
-            .pop())
-    }
-
-    fn items(
-        &self,
-        sql: &str,
-        params: impl rusqlite::Params,
-    ) -> Result<Vec<StoredItem>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(params, |r| {
-            let terms: String = r.get(10)?;
-            Ok(StoredItem {
-                id: ArticleId(r.get(0)?),
-                source_name: r.get(1)?,
-                source_url: r.get(2)?,
-                url: r.get(3)?,
-                title: r.get(4)?,
-                author: r.get(5)?,
-                html: r.get(6)?,
-                text: r.get(7)?,
-                published: from_unix(r.get(8)?),
-                updated: from_unix(r.get(9)?),
-                terms: serde_json::from_str(&terms).unwrap_or_default(),
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Number of matched articles per topic slug.

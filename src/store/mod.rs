@@ -12,6 +12,7 @@
 
 mod articles;
 mod migrate;
+mod published;
 mod sources;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use articles::SavedCounts;
+pub use published::{FeedItems, ItemCursor};
 pub use sources::{SourceState, SourceStatus};
 
 /// Errors of the store. All of them concern the one database file.

@@ -83,7 +83,12 @@ impl TestApp {
     pub async fn serve(&self) -> SocketAddr {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = AppState::new(self.pipeline.store.clone(), &self.config);
+        let state = AppState::new(
+            self.pipeline.store.clone(),
+            self.pipeline.publisher.clone(),
+            self.pipeline.metrics.clone(),
+            &self.config,
+        );
         tokio::spawn(publish::serve(listener, state, std::future::pending()));
         addr
     }
