@@ -6,3 +6,4 @@ mod support;
 mod cli;
 mod config_files;
 mod pipeline;
+mod publishing;

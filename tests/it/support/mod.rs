@@ -53,10 +53,16 @@ impl TestApp {
     }
 
     pub async fn with_origin(origin: MockServer, body: &str) -> TestApp {
+        Self::with_server_settings(origin, "", body).await
+    }
+
+    /// Like [`TestApp::with_origin`], with `server` (lines of the
+    /// `[server]` table, e.g. `websub_hub = "…"`) added to the config.
+    pub async fn with_server_settings(origin: MockServer, server: &str, body: &str) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let text = format!(
             "[store]\npath = \"feedsieve.db\"\n\
-             [server]\nlisten = \"127.0.0.1:0\"\nbase_url = \"http://feeds.test/\"\n\
+             [server]\nlisten = \"127.0.0.1:0\"\nbase_url = \"http://feeds.test/\"\n{server}\n\
              [fetch]\ntimeout = \"5s\"\nconcurrency = 4\nallow_private_networks = true\n\n{}",
             body.replace("{{BASE}}", &origin.uri())
         );
