@@ -16,9 +16,12 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::config::{Config, SourceConfig};
+use crate::dedupe;
 use crate::fetch::Fetcher;
 use crate::metrics::Metrics;
+use crate::model::ArticleId;
 use crate::publish::{self, AppState, Publisher};
+use crate::reclassify;
 use crate::refresh::{self, Pipeline, RefreshReport};
 use crate::schedule;
 use crate::store::Store;
@@ -31,13 +34,65 @@ pub fn pipeline(config: &Config) -> anyhow::Result<Pipeline> {
         .sync_sources(&config.sources)
         .with_context(|| format!("cannot register sources in {}", config.store.path.display()))?;
     let fetcher = Fetcher::new(&config.fetch)?;
+    // Topics changed since the archive was classified (or were added or
+    // removed) are re-run over the archive before anything new arrives, so
+    // the feeds reflect the current config. Unchanged topics cost nothing.
+    let topics = reclassify::prepare_topics(&store, &config.topics)
+        .context("cannot build the topics' example profiles")?;
+    let started = std::time::Instant::now();
+    let report = reclassify::reclassify_changed(&store, &topics, Utc::now())
+        .context("cannot re-classify the archive")?;
+    if !report.topics.is_empty() || report.removed > 0 {
+        tracing::info!(
+            topics = ?report.topics,
+            articles = report.articles,
+            matches = report.matches,
+            removed = report.removed,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "topics re-classified over the archive"
+        );
+    }
+    let stories = Arc::new(stories(&store, &config.dedupe)?);
     Ok(Pipeline {
         fetcher,
         store,
-        topics: Arc::new(config.topics.clone()),
+        topics: Arc::new(topics),
+        stories,
         metrics: Metrics::new(),
         publisher: Publisher::new(config)?,
     })
+}
+
+/// Rebuilds the near-duplicate index from the fingerprints stored for the
+/// last window (older articles cannot match anything new). Fingerprints
+/// the index cannot use (made by another version) are re-made from the
+/// stored text and stored again.
+fn stories(store: &Store, config: &crate::config::DedupeConfig) -> anyhow::Result<dedupe::Stories> {
+    let params = dedupe::FingerprintParams::DEFAULT;
+    let rule = config.rule;
+    let since = Utc::now() - rule.window;
+    let stored = store
+        .fingerprints_since(since)
+        .context("cannot read stored fingerprints")?;
+    let count = stored.len();
+    let (stories, stale) = dedupe::Stories::rebuild(params, rule, stored);
+    if !stale.is_empty() {
+        let ids: Vec<ArticleId> = stale.iter().map(|(a, _, _)| *a).collect();
+        let published: std::collections::HashMap<ArticleId, _> =
+            stale.iter().map(|(a, when, _)| (*a, *when)).collect();
+        let mut index = stories.lock();
+        for (article, text) in store.article_texts(&ids)? {
+            let fp = dedupe::fingerprint(&text, params);
+            let keep = fp.words >= rule.min_words;
+            store.set_fingerprint(article, keep.then(|| fp.to_bytes()).as_deref())?;
+            if keep && let Some(when) = published.get(&article) {
+                index.insert(article, *when, &fp)?;
+            }
+        }
+        tracing::info!(count = stale.len(), "re-made stored fingerprints");
+    }
+    tracing::info!(articles = count, "near-duplicate index rebuilt");
+    Ok(stories)
 }
 
 /// One pass over every enabled source, at most `fetch.concurrency` at a

@@ -7,7 +7,8 @@
 pub mod config;
 /// The scheduler and server, run until a signal.
 pub mod daemon;
-/// Canonical URLs and "same story?" checks.
+/// Canonical URLs, text hashes, near-duplicate fingerprints and their
+/// index: "seen this page?" and "same story?".
 pub mod dedupe;
 /// Page HTML → main text, sanitized HTML and metadata.
 pub mod extract;
@@ -21,11 +22,16 @@ pub mod model;
 pub mod parse;
 /// Output feeds and the HTTP server.
 pub mod publish;
+/// Topics over the archive: re-classification and dry runs.
+pub mod reclassify;
 /// One source through the whole pipeline.
 pub mod refresh;
 /// When each source is due (pure).
 pub mod schedule;
 /// SQLite: the only module that speaks SQL.
 pub mod store;
-/// Topic queries and classification.
+/// Text analysis shared by topics, search and dedupe: normalization,
+/// tokenization, stemming, language detection.
+pub mod text;
+/// Topic queries, scoring, topic-by-example profiles and explanations.
 pub mod topics;

@@ -19,6 +19,8 @@ pub struct FileConfig {
     #[serde(default)]
     pub fetch: FetchTable,
     #[serde(default)]
+    pub dedupe: DedupeTable,
+    #[serde(default)]
     pub source: Vec<SourceTable>,
     #[serde(default)]
     pub topic: Vec<TopicTable>,
@@ -48,6 +50,16 @@ pub struct FetchTable {
     pub allow_private_networks: Option<bool>,
 }
 
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DedupeTable {
+    pub threshold: Option<Spanned<f64>>,
+    pub window: Option<Spanned<String>>,
+    pub min_words: Option<Spanned<u32>>,
+    pub min_shared: Option<Spanned<u32>>,
+    pub prefer: Option<Vec<Spanned<String>>>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceTable {
@@ -64,5 +76,14 @@ pub struct SourceTable {
 pub struct TopicTable {
     pub slug: Spanned<String>,
     pub title: String,
-    pub query: Spanned<String>,
+    /// Optional when `examples` define the topic.
+    pub query: Option<Spanned<String>>,
+    /// A query match counts only at this score or above.
+    pub min_score: Option<Spanned<f64>>,
+    /// Paths (plain text or saved HTML) or URLs of archived articles.
+    pub examples: Option<Vec<Spanned<String>>>,
+    pub min_similarity: Option<Spanned<f64>>,
+    /// "query" | "examples" | "either" | "both".
+    #[serde(rename = "match")]
+    pub match_mode: Option<Spanned<String>>,
 }

@@ -32,8 +32,20 @@ pub struct Config {
     pub store: StoreConfig,
     pub server: ServerConfig,
     pub fetch: FetchConfig,
+    pub dedupe: DedupeConfig,
     pub sources: Vec<SourceConfig>,
     pub topics: Vec<topics::Topic>,
+}
+
+/// When two articles are one story (`[dedupe]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DedupeConfig {
+    /// How two texts are compared; threshold, window and minimum sizes come
+    /// from the file, the rest is the measured default.
+    pub rule: crate::dedupe::MatchRule,
+    /// Source names whose copy represents a story, best first; stories
+    /// without such a copy are represented by their earliest article.
+    pub prefer: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -267,6 +279,147 @@ impl Resolver<'_> {
         }
     }
 
+    /// Compiles one `[[topic]]`: its query, thresholds, examples and match
+    /// mode. Problems are recorded; `None` when the topic is unusable.
+    fn topic(
+        &mut self,
+        t: &file::TopicTable,
+        slug: &str,
+        folder: &Path,
+        key: &dyn Fn(&str) -> String,
+    ) -> Option<topics::Topic> {
+        let mut ok = true;
+        let query = match &t.query {
+            Some(q) => match topics::Query::parse(q.get_ref()) {
+                Ok(query) => Some(query),
+                Err(e) => {
+                    // Point at the offending character inside the string.
+                    let start = string_value_offset(self.text, q.span(), e.position);
+                    self.problem(start..start, &key("query"), e.to_string());
+                    ok = false;
+                    None
+                }
+            },
+            None => None,
+        };
+        let min_score = match &t.min_score {
+            Some(m) if !(m.get_ref().is_finite() && *m.get_ref() >= 0.0) => {
+                self.problem(m.span(), &key("min_score"), "must be a number of 0 or more");
+                ok = false;
+                None
+            }
+            Some(m) => Some(*m.get_ref()),
+            None => None,
+        };
+        let min_similarity = match &t.min_similarity {
+            Some(m) if !(0.0..=1.0).contains(m.get_ref()) => {
+                self.problem(
+                    m.span(),
+                    &key("min_similarity"),
+                    "must be between 0 and 1 (a cosine similarity)",
+                );
+                ok = false;
+                topics::DEFAULT_MIN_SIMILARITY
+            }
+            Some(m) => *m.get_ref(),
+            None => topics::DEFAULT_MIN_SIMILARITY,
+        };
+        let mut example_sources = Vec::new();
+        for (j, e) in t.examples.iter().flatten().enumerate() {
+            match self.example(e.get_ref(), folder) {
+                Ok(source) => example_sources.push(source),
+                Err(message) => {
+                    self.problem(e.span(), &key(&format!("examples[{j}]")), message);
+                    ok = false;
+                }
+            }
+        }
+        let match_mode = match &t.match_mode {
+            Some(m) => match m.get_ref().parse::<topics::MatchMode>() {
+                Ok(mode) => mode,
+                Err(message) => {
+                    self.problem(m.span(), &key("match"), message);
+                    return None;
+                }
+            },
+            None => topics::Topic::default_mode(t.query.is_some(), t.examples.is_some()),
+        };
+        if t.query.is_none() && t.examples.is_none() {
+            self.problem(
+                t.slug.span(),
+                &key("query"),
+                "a topic needs a query, examples, or both",
+            );
+            return None;
+        }
+        if !ok {
+            return None;
+        }
+        let mut topic = topics::Topic {
+            slug: slug.to_string(),
+            title: t.title.clone(),
+            query,
+            min_score,
+            examples: None,
+            example_sources,
+            min_similarity,
+            match_mode,
+        };
+        if let Err(e) = topic.validate() {
+            let span = t.match_mode.as_ref().map_or(t.slug.span(), |m| m.span());
+            self.problem(span, &key("match"), e.to_string());
+            return None;
+        }
+        // A first profile from the file examples alone, so `check` reports
+        // unusable examples; start-up rebuilds it with URL examples and the
+        // archive's word statistics.
+        let has_file_examples = topic
+            .example_sources
+            .iter()
+            .any(|s| matches!(s, topics::ExampleSource::Text(_)));
+        if has_file_examples && let Err(e) = topic.build_profile(&[], &[]) {
+            self.problem(t.slug.span(), &key("examples"), e.to_string());
+            return None;
+        }
+        Some(topic)
+    }
+
+    /// Reads one `examples` entry: an http(s) URL of an archived article,
+    /// or a file relative to the config's folder — saved HTML (`.html`,
+    /// `.htm`, whose main content is extracted) or plain text (first line
+    /// the title, the rest the article).
+    fn example(&self, entry: &str, folder: &Path) -> Result<topics::ExampleSource, String> {
+        if entry.starts_with("http://") || entry.starts_with("https://") {
+            return Url::parse(entry)
+                .map(topics::ExampleSource::Url)
+                .map_err(|e| format!("invalid URL {entry:?}: {e}"));
+        }
+        let path = folder.join(entry);
+        let content = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read example {}: {e}", path.display()))?;
+        let is_html = path
+            .extension()
+            .and_then(|x| x.to_str())
+            .is_some_and(|x| x.eq_ignore_ascii_case("html") || x.eq_ignore_ascii_case("htm"));
+        let (title, text) = if is_html {
+            let absolute = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+            let base = Url::from_file_path(&absolute)
+                .map_err(|()| format!("cannot make a URL of {}", path.display()))?;
+            let a = crate::extract::article(&content, &base, &crate::extract::Rules::none())
+                .map_err(|e| format!("cannot extract example {}: {e}", path.display()))?;
+            (a.title.unwrap_or_default(), a.text)
+        } else {
+            let content = content.trim_start();
+            let (title, rest) = content.split_once('\n').unwrap_or((content, ""));
+            (title.trim().to_string(), rest.trim().to_string())
+        };
+        Ok(topics::ExampleSource::Text(topics::ExampleText {
+            origin: entry.to_string(),
+            title,
+            text,
+        }))
+    }
+
     fn resolve(&mut self, file: file::FileConfig, path: &Path) -> Config {
         let folder = path.parent().unwrap_or(Path::new("."));
 
@@ -332,6 +485,45 @@ impl Resolver<'_> {
                 )
             }),
             allow_private_networks: file.fetch.allow_private_networks.unwrap_or(false),
+        };
+
+        let default_rule = crate::dedupe::MatchRule::DEFAULT;
+        let threshold = match &file.dedupe.threshold {
+            Some(t) if !(*t.get_ref() > 0.0 && *t.get_ref() <= 1.0) => {
+                self.problem(
+                    t.span(),
+                    "dedupe.threshold",
+                    "must be above 0 and at most 1",
+                );
+                default_rule.threshold
+            }
+            Some(t) => *t.get_ref(),
+            None => default_rule.threshold,
+        };
+        let window = file
+            .dedupe
+            .window
+            .as_ref()
+            .and_then(|d| self.duration(d, "dedupe.window"))
+            .and_then(|d| chrono::TimeDelta::from_std(d).ok())
+            .unwrap_or(default_rule.window);
+        let dedupe = DedupeConfig {
+            rule: crate::dedupe::MatchRule {
+                threshold,
+                window,
+                min_words: file
+                    .dedupe
+                    .min_words
+                    .as_ref()
+                    .map_or(default_rule.min_words, |m| *m.get_ref()),
+                min_shared: file
+                    .dedupe
+                    .min_shared
+                    .as_ref()
+                    .map_or(default_rule.min_shared, |m| *m.get_ref()),
+                ..default_rule
+            },
+            prefer: Vec::new(),
         };
 
         let mut sources: Vec<SourceConfig> = Vec::new();
@@ -405,19 +597,21 @@ impl Resolver<'_> {
                     format!("topic slug {slug:?} is used twice"),
                 );
             }
-            match topics::Query::parse(t.query.get_ref()) {
-                Ok(query) => topics.push(topics::Topic {
-                    slug: slug.to_string(),
-                    title: t.title.clone(),
-                    query,
-                }),
-                Err(e) => {
-                    // Point at the offending character inside the string
-                    // value: +1 skips the opening quote.
-                    let start =
-                        t.query.span().start + 1 + byte_offset(t.query.get_ref(), e.position);
-                    self.problem(start..start, &key("query"), e.to_string());
-                }
+            if let Some(topic) = self.topic(t, slug, folder, &key) {
+                topics.push(topic);
+            }
+        }
+
+        let mut dedupe = dedupe;
+        for (i, name) in file.dedupe.prefer.iter().flatten().enumerate() {
+            if sources.iter().any(|s| &s.name == name.get_ref()) {
+                dedupe.prefer.push(name.get_ref().clone());
+            } else {
+                self.problem(
+                    name.span(),
+                    &format!("dedupe.prefer[{i}]"),
+                    format!("no source is named {:?}", name.get_ref()),
+                );
             }
         }
 
@@ -430,15 +624,59 @@ impl Resolver<'_> {
                 websub_hub,
             },
             fetch,
+            dedupe,
             sources,
             topics,
         }
     }
 }
 
-/// Byte offset of the `chars`-th character of `s`.
-fn byte_offset(s: &str, chars: usize) -> usize {
-    s.char_indices().nth(chars).map_or(s.len(), |(i, _)| i)
+/// Byte offset in the file of the `chars`-th character of the string value
+/// whose TOML source is at `span`. Handles the four TOML string forms: the
+/// opening quote(s), the newline right after a multi-line opener (which TOML
+/// drops), and in basic strings the escapes (`\"` is one character of the
+/// value but two of the file).
+fn string_value_offset(text: &str, span: Range<usize>, chars: usize) -> usize {
+    let raw = text.get(span.clone()).unwrap_or("");
+    let (open, basic) = if raw.starts_with("\"\"\"") {
+        (3, true)
+    } else if raw.starts_with("'''") {
+        (3, false)
+    } else {
+        (1, raw.starts_with('"'))
+    };
+    let mut offset = (span.start + open).min(span.end);
+    let mut rest = text.get(offset..span.end).unwrap_or("");
+    if open == 3 {
+        if let Some(r) = rest.strip_prefix("\r\n") {
+            offset += 2;
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix('\n') {
+            offset += 1;
+            rest = r;
+        }
+    }
+    let mut it = rest.char_indices().peekable();
+    let mut seen = 0;
+    while let Some((i, c)) = it.next() {
+        if seen == chars {
+            return offset + i;
+        }
+        if basic && c == '\\' {
+            // \uXXXX and \UXXXXXXXX are one character each; other escapes
+            // are a backslash and one character.
+            let skip = match it.peek().map(|&(_, n)| n) {
+                Some('u') => 5,
+                Some('U') => 9,
+                _ => 1,
+            };
+            for _ in 0..skip {
+                it.next();
+            }
+        }
+        seen += 1;
+    }
+    offset + rest.len()
 }
 
 fn is_valid_slug(slug: &str) -> bool {
@@ -565,6 +803,45 @@ republish = "link"
         assert_eq!(keys, ["server.websub_hub", "source[0].republish"]);
         assert_eq!(p[1].line, 6);
         assert!(p[1].message.contains("\"quote\""), "{:?}", p[1]);
+    }
+
+    #[test]
+    fn the_dedupe_table_sets_the_match_rule_and_the_preferred_sources() {
+        let c = load("").unwrap();
+        assert_eq!(c.dedupe.rule, crate::dedupe::MatchRule::DEFAULT);
+        assert!(c.dedupe.prefer.is_empty());
+        let c = load(
+            r#"
+[dedupe]
+threshold = 0.4
+window = "2d"
+min_words = 60
+min_shared = 50
+prefer = ["Kazpravda"]
+
+[[source]]
+name = "Kazpravda"
+url = "https://kazpravda.kz/rss/"
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.dedupe.rule.threshold, 0.4);
+        assert_eq!(c.dedupe.rule.window, chrono::TimeDelta::days(2));
+        assert_eq!(
+            (c.dedupe.rule.min_words, c.dedupe.rule.min_shared),
+            (60, 50)
+        );
+        assert_eq!(c.dedupe.prefer, ["Kazpravda"]);
+    }
+
+    #[test]
+    fn a_bad_dedupe_threshold_and_an_unknown_preferred_source_are_both_reported() {
+        let p = problems("[dedupe]\nthreshold = 1.5\nprefer = [\"Nobody\"]\n");
+        let keys: Vec<&str> = p.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["dedupe.threshold", "dedupe.prefer[0]"], "{p:?}");
+        assert_eq!((p[0].line, p[1].line), (2, 3));
+        let p = problems("[dedupe]\ntreshold = 0.3\n");
+        assert!(p[0].message.contains("treshold"), "{p:?}");
     }
 
     #[test]

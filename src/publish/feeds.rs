@@ -11,7 +11,7 @@ use serde::Serialize;
 use url::Url;
 
 use super::index::escape;
-use crate::model::{RelatedLink, Republish, StoredItem};
+use crate::model::{AlsoReported, Republish, StoredItem};
 
 /// What every format needs to know about the feed as a whole.
 #[derive(Debug, Clone)]
@@ -77,10 +77,11 @@ impl Format {
 const XML_DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
 
 /// A stable, globally unique id for an item: a tag URI (RFC 4151) made of
-/// the installation's host and the item's row id. It does not change when
-/// the article is updated, so readers never show an item twice.
+/// the installation's host and the item's story id. One item is one story,
+/// so the id does not change when the story gains a reprint or another
+/// copy becomes its representative: readers never show a story twice.
 pub fn item_id(meta: &FeedMeta, item: &StoredItem) -> String {
-    format!("tag:{},2026:item-{}", meta.id_authority, item.id.0)
+    format!("tag:{},2026:story-{}", meta.id_authority, item.story.0)
 }
 
 /// Where an item links to: the original article, or — when the feed gave
@@ -138,7 +139,7 @@ impl ItemView {
             },
             Republish::Link => read_at("Read the article"),
         };
-        content_html.push_str(&related_footer(&item.related));
+        content_html.push_str(&also_footer(&item.also));
         ItemView {
             link,
             content_html,
@@ -150,27 +151,25 @@ impl ItemView {
     }
 }
 
-/// Other outlets' reports as links, for readers that show only content.
-fn related_footer(related: &[RelatedLink]) -> String {
-    let links: Vec<String> = web_related(related)
-        .map(|r| {
-            format!(
-                "<a href=\"{}\" title=\"{}\">{}</a>",
-                escape(&r.url),
-                escape(&r.title),
-                escape(&r.source)
-            )
+/// The story's other copies as links, for readers that show only the
+/// content (RSS and JSON Feed have no standard element for related links).
+/// A copy without a web address is listed as text.
+fn also_footer(also: &[AlsoReported]) -> String {
+    let links: Vec<String> = also
+        .iter()
+        .map(|a| {
+            let label = escape(&format!("{}: {}", a.source, a.title));
+            match a.url.as_deref().filter(|u| is_web_url(u)) {
+                Some(u) => format!("<a href=\"{}\">{label}</a>", escape(u)),
+                None => label,
+            }
         })
         .collect();
     if links.is_empty() {
         String::new()
     } else {
-        format!("<p>Also reported by: {}</p>", links.join(", "))
+        format!("<p>Also reported by: {}</p>", links.join("; "))
     }
-}
-
-fn web_related(related: &[RelatedLink]) -> impl Iterator<Item = &RelatedLink> {
-    related.iter().filter(|r| is_web_url(&r.url))
 }
 
 pub fn render(format: Format, meta: &FeedMeta, items: &[StoredItem]) -> Vec<u8> {
@@ -198,9 +197,14 @@ fn atom(meta: &FeedMeta, items: &[StoredItem]) -> Vec<u8> {
         .map(|it| {
             let view = ItemView::of(&meta.home_url, it);
             let mut links = vec![link(&view.link, "alternate", Some("text/html"))];
-            links.extend(web_related(&it.related).map(|r| a::Link {
-                title: Some(format!("{} — {}", r.source, r.title)),
-                ..link(&r.url, "related", Some("text/html"))
+            // RFC 4287 §4.2.7.2: rel="related" is "a resource related to
+            // the entry" — the other outlets' copies of the story.
+            links.extend(it.also.iter().filter_map(|r| {
+                let url = r.url.as_deref().filter(|u| is_web_url(u))?;
+                Some(a::Link {
+                    title: Some(format!("{}: {}", r.source, r.title)),
+                    ..link(url, "related", Some("text/html"))
+                })
             }));
             a::Entry {
                 id: item_id(meta, it),
@@ -451,7 +455,8 @@ struct JsonSource {
 
 #[derive(Serialize)]
 struct JsonRelated {
-    url: String,
+    /// `null` for a copy without a web address.
+    url: Option<String>,
     source: String,
     title: String,
 }
@@ -499,9 +504,11 @@ fn json(meta: &FeedMeta, items: &[StoredItem]) -> Vec<u8> {
                             title: it.source_name.clone(),
                             feed_url: it.source_url.clone(),
                         },
-                        also_reported_by: web_related(&it.related)
+                        also_reported_by: it
+                            .also
+                            .iter()
                             .map(|r| JsonRelated {
-                                url: r.url.clone(),
+                                url: r.url.clone().filter(|u| is_web_url(u)),
                                 source: r.source.clone(),
                                 title: r.title.clone(),
                             })
@@ -531,7 +538,7 @@ pub fn excerpt(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ArticleId;
+    use crate::model::{ArticleId, StoryId};
 
     fn meta() -> FeedMeta {
         let u = |s: &str| Url::parse(s).unwrap();
@@ -551,6 +558,7 @@ mod tests {
 
     fn item(text: &str, html: &str, url: Option<&str>) -> StoredItem {
         StoredItem {
+            story: StoryId(3),
             id: ArticleId(7),
             source_name: "S".into(),
             source_url: "http://s.test/rss".into(),
@@ -564,7 +572,7 @@ mod tests {
             published: DateTime::UNIX_EPOCH,
             updated: DateTime::from_timestamp(3600, 0).unwrap(),
             terms: vec!["переговор".into()],
-            related: vec![],
+            also: vec![],
         }
     }
 
@@ -653,7 +661,7 @@ mod tests {
         let out = render(Format::Atom, &meta(), std::slice::from_ref(&it));
         let feed = atom_syndication::Feed::read_from(&out[..]).unwrap();
         let e = &feed.entries[0];
-        assert_eq!(e.id, "tag:h.test,2026:item-7");
+        assert_eq!(e.id, "tag:h.test,2026:story-3");
         assert_eq!(
             e.content.as_ref().unwrap().value.as_deref(),
             Some(it.html.as_str())
@@ -703,16 +711,21 @@ mod tests {
     #[test]
     fn also_reported_by_links_appear_in_every_format() {
         let mut it = item("t", "<p>x</p>", Some("https://o.test/a"));
-        it.related = vec![
-            RelatedLink {
-                url: "https://other.test/b".into(),
+        it.also = vec![
+            AlsoReported {
+                url: Some("https://other.test/b".into()),
                 source: "Other <Outlet>".into(),
                 title: "Same story".into(),
             },
-            RelatedLink {
-                url: "javascript:alert(1)".into(),
+            AlsoReported {
+                url: Some("javascript:alert(1)".into()),
                 source: "Evil".into(),
                 title: "x".into(),
+            },
+            AlsoReported {
+                url: None,
+                source: "Radio".into(),
+                title: "On air".into(),
             },
         ];
         let atom = atom_syndication::Feed::read_from(
@@ -729,17 +742,24 @@ mod tests {
 
         let items = json_items(&meta(), std::slice::from_ref(&it));
         let also = &items[0]["_feedsieve"]["also_reported_by"];
-        assert_eq!(also.as_array().unwrap().len(), 1);
+        assert_eq!(also.as_array().unwrap().len(), 3);
         assert_eq!(also[0]["source"], "Other <Outlet>");
+        assert_eq!(
+            also[1]["url"],
+            serde_json::Value::Null,
+            "no javascript: URL"
+        );
+        assert_eq!(also[2]["title"], "On air");
         let html = items[0]["content_html"].as_str().unwrap();
         assert!(
             html.contains("Also reported by: <a href=\"https://other.test/b\""),
             "{html}"
         );
         assert!(
-            html.contains("Other &lt;Outlet&gt;") && !html.contains("javascript"),
+            html.contains("Other &lt;Outlet&gt;: Same story") && !html.contains("javascript"),
             "{html}"
         );
+        assert!(html.contains("; Radio: On air</p>"), "{html}");
 
         let rss = rss::Channel::read_from(&render(Format::Rss, &meta(), &[it])[..]).unwrap();
         assert!(

@@ -37,8 +37,8 @@ pub use publisher::{CACHE_BYTES, Publisher};
 pub use rendered::{Coding, Rendered, negotiate};
 
 use crate::metrics::Metrics;
-use crate::model::ArticleId;
-use crate::store::{FeedItems, ItemCursor, Store, StoreError};
+use crate::model::{ArticleId, StoryId};
+use crate::store::{FeedItems, FeedPage, ItemCursor, Store, StoreError};
 
 /// Items per feed document unless `?limit=` asks otherwise.
 pub const FEED_ITEMS: usize = 50;
@@ -69,6 +69,8 @@ pub struct AppState {
     pub base_url: Url,
     pub publisher: Publisher,
     pub metrics: Metrics,
+    /// Sources whose copy represents a story, best first (`[dedupe]`).
+    pub prefer: Arc<Vec<String>>,
 }
 
 impl AppState {
@@ -95,6 +97,7 @@ impl AppState {
             base_url: config.server.base_url.clone(),
             publisher,
             metrics,
+            prefer: Arc::new(config.dedupe.prefer.clone()),
         }
     }
 
@@ -183,12 +186,12 @@ async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 async fn index_page(State(state): State<AppState>) -> Response {
-    let store = state.store.clone();
+    let (store, prefer) = (state.store.clone(), state.prefer.clone());
     let data = blocking(move || {
         Ok((
             store.source_statuses()?,
             store.topic_counts()?,
-            store.recent_items(20)?,
+            store.recent_items(20, &prefer)?,
         ))
     })
     .await;
@@ -298,17 +301,17 @@ impl Page {
     }
 }
 
-/// A cursor as it appears in a URL: the item's publication time in Unix
+/// A cursor as it appears in a URL: the story's first appearance in Unix
 /// seconds and its id, `1767225600_42`.
 fn format_cursor(c: ItemCursor) -> String {
-    format!("{}_{}", c.published.timestamp(), c.id.0)
+    format!("{}_{}", c.published.timestamp(), c.story.0)
 }
 
 fn parse_cursor(s: &str) -> Option<ItemCursor> {
     let (t, id) = s.split_once('_')?;
     Some(ItemCursor {
         published: DateTime::from_timestamp(t.parse().ok()?, 0)?,
-        id: ArticleId(id.parse().ok()?),
+        story: StoryId(id.parse().ok()?),
     })
 }
 
@@ -391,26 +394,18 @@ async fn render_feed(
     let format = key.format;
     let hub = state.publisher.hub().cloned();
     let base_url = state.base_url.clone();
+    let prefer = state.prefer.clone();
     blocking(move || {
         let which = if slug == ALL_SLUG {
             FeedItems::All
         } else {
             FeedItems::Topic(&slug)
         };
-        // One more than asked tells whether a next page exists.
-        let mut items = store.feed_items(which, page.before, page.limit + 1)?;
-        let next = if items.len() > page.limit {
-            items.truncate(page.limit);
-            items.last().map(|last| Page {
-                limit: page.limit,
-                before: Some(ItemCursor {
-                    published: last.published,
-                    id: last.id,
-                }),
-            })
-        } else {
-            None
-        };
+        let FeedPage { items, next } = store.feed_page(which, page.before, page.limit, &prefer)?;
+        let next = next.map(|cursor| Page {
+            limit: page.limit,
+            before: Some(cursor),
+        });
         let updated = items
             .iter()
             .map(|i| i.updated)
@@ -453,7 +448,7 @@ mod tests {
         );
         let p = Page::from_query(Some("limit=10&before=1767225600_42&_=123")).unwrap();
         assert_eq!(p.limit, 10);
-        assert_eq!(p.before.unwrap().id, ArticleId(42));
+        assert_eq!(p.before.unwrap().story, StoryId(42));
         assert_eq!(Page::from_query(Some(&p.query())), Ok(p));
         assert_eq!(Page::from_query(Some("limit=100000")).unwrap().limit, 500);
         assert!(Page::from_query(Some("limit=0")).is_err());

@@ -1,12 +1,12 @@
 //! Articles and their topic matches.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
-use super::{Store, StoreError, unix};
-use crate::model::{ExtractionStatus, NewArticle, SourceId, Validators};
+use super::{Store, StoreError, stories, unix};
+use crate::model::{ArticleId, ExtractionStatus, NewArticle, SourceId, StoryId, Validators};
 
 /// What one refresh added.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -17,8 +17,12 @@ pub struct SavedCounts {
     pub known: usize,
     /// Topic matches recorded.
     pub matches: usize,
-    /// New items per topic: the topics whose published feeds changed.
+    /// New topic matches per topic.
     pub topics: BTreeMap<String, usize>,
+    /// The topics whose published feeds changed: those of every story that
+    /// gained an article. A reprint that matches no topic still changes
+    /// the "also reported by" list of its story in the story's topics.
+    pub changed_topics: BTreeSet<String>,
 }
 
 impl Store {
@@ -42,9 +46,13 @@ impl Store {
     }
 
     /// Stores the outcome of one successful refresh in one transaction: the
-    /// source's new validators and status, the new articles, their topic
-    /// matches. Either all of it is stored or none, so a crash mid-refresh
-    /// leaves the previous state and the next refresh redoes the work.
+    /// source's new validators and status, the new articles with the story
+    /// each belongs to (`NewArticle::story`), their topic matches. Either
+    /// all of it is stored or none, so a crash mid-refresh leaves the
+    /// previous state and the next refresh redoes the work.
+    ///
+    /// Also returns the id given to each stored article, by its index in
+    /// `articles`.
     pub fn save_refresh(
         &self,
         source: SourceId,
@@ -52,21 +60,23 @@ impl Store {
         next: DateTime<Utc>,
         validators: &Validators,
         articles: &[NewArticle],
-    ) -> Result<SavedCounts, StoreError> {
+    ) -> Result<(SavedCounts, Vec<(usize, ArticleId)>), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let mut counts = SavedCounts::default();
+        let mut stored: Vec<Option<(ArticleId, StoryId)>> = Vec::with_capacity(articles.len());
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO articles (source_id, entry_key, url, canonical_url, title, author,
                      summary, html, text, lang, published_at, updated_at, fetched_at,
-                     extraction, extraction_error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                     extraction, extraction_error, text_hash, fingerprint, duplicate_of)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                     ?16, ?17, ?18)
                  ON CONFLICT (source_id, entry_key) DO NOTHING",
             )?;
             let mut matched = tx.prepare_cached(
-                "INSERT OR REPLACE INTO topic_matches (topic, article_id, score, terms)
-                 VALUES (?1, ?2, ?3, ?4)",
+                "INSERT OR REPLACE INTO topic_matches (topic, article_id, score, terms, evidence)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             for a in articles {
                 let (extraction, error) = match &a.extraction {
@@ -75,6 +85,7 @@ impl Store {
                     ExtractionStatus::Failed(e) => ("failed", Some(e.as_str())),
                 };
                 let updated = a.entry.updated.unwrap_or(a.published).max(a.published);
+                let (story, copy_of) = stories::resolve_link(&tx, a.story, &stored)?;
                 let inserted = insert.execute(params![
                     source.0,
                     a.entry.key,
@@ -91,16 +102,36 @@ impl Store {
                     unix(now),
                     extraction,
                     error,
+                    &a.text_hash[..],
+                    a.fingerprint,
+                    copy_of.map(|c| c.0),
                 ])?;
                 if inserted == 0 {
                     counts.known += 1;
+                    stored.push(None);
                     continue;
                 }
                 counts.new += 1;
                 let id = tx.last_insert_rowid();
+                // The story row is made only once the article is known to
+                // be new, so a conflicting entry leaves no empty story.
+                let story = match story {
+                    Some(s) => s,
+                    None => stories::new_story(&tx, now)?,
+                };
+                tx.execute(
+                    "UPDATE articles SET story_id = ?2 WHERE id = ?1",
+                    params![id, story.0],
+                )?;
+                stored.push(Some((ArticleId(id), story)));
+                if copy_of.is_some() {
+                    // A copy of a page already stored is never shown, so
+                    // it matches no topic either.
+                    continue;
+                }
                 for m in &a.matches {
-                    let terms = serde_json::to_string(&m.terms).unwrap_or_else(|_| "[]".into());
-                    matched.execute(params![m.slug, id, m.score, terms])?;
+                    let (terms, evidence) = super::topics::match_json(m);
+                    matched.execute(params![m.slug, id, m.score, terms, evidence])?;
                     counts.matches += 1;
                     *counts.topics.entry(m.slug.clone()).or_default() += 1;
                 }
@@ -119,8 +150,26 @@ impl Store {
                 unix(next)
             ],
         )?;
+        {
+            let touched: BTreeSet<i64> = stored.iter().flatten().map(|(_, s)| s.0).collect();
+            let mut topics_of = tx.prepare_cached(
+                "SELECT DISTINCT m.topic FROM articles a
+                 JOIN topic_matches m ON m.article_id = a.id
+                 WHERE a.story_id = ?1",
+            )?;
+            for story in touched {
+                for topic in topics_of.query_map([story], |r| r.get::<_, String>(0))? {
+                    counts.changed_topics.insert(topic?);
+                }
+            }
+        }
         tx.commit()?;
-        Ok(counts)
+        let ids = stored
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.map(|(id, _)| (i, id)))
+            .collect();
+        Ok((counts, ids))
     }
 
     /// Number of matched articles per topic slug.

@@ -14,6 +14,8 @@ mod articles;
 mod migrate;
 mod published;
 mod sources;
+mod stories;
+mod topics;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -21,7 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use articles::SavedCounts;
-pub use published::{FeedItems, ItemCursor};
+pub use published::{FeedItems, FeedPage, ItemCursor};
 pub use sources::{SourceState, SourceStatus};
 
 /// Errors of the store. All of them concern the one database file.
@@ -104,6 +106,27 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(open_err)?;
         migrate::run(&mut conn, path)?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens an existing database read-only, without migrating it: for
+    /// commands that promise to change nothing (`feedsieve explain`,
+    /// `feedsieve topics test`). Fails when the file does not exist.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(open_err)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             path: path.to_path_buf(),

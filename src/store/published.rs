@@ -1,13 +1,13 @@
-//! What the publisher reads: pages of a feed's items, one item, newest
-//! first. Read-only; the feeds are rendered from these rows and cached by
-//! `publish`, so these queries run once per change of a feed, not once per
-//! request.
+//! What the publisher reads: pages of a feed's items (one per story, see
+//! `stories::story_items`), newest first, and single articles. Read-only;
+//! the feeds are rendered from these and cached by `publish`, so these
+//! queries run once per change of a feed, not once per request.
 
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
-use super::{Store, StoreError, from_unix, unix};
-use crate::model::{ArticleId, Republish, StoredItem};
+use super::{Store, StoreError, from_unix};
+use crate::model::{ArticleId, Republish, StoredItem, StoryId};
 
 /// Which items a feed document shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,117 +19,107 @@ pub enum FeedItems<'a> {
 }
 
 /// A position in a feed, newest first: a page that starts "before" a
-/// cursor holds the items older than that item. Keyset paging on
-/// (published, id) keeps pages stable while new items arrive at the top,
-/// which offset paging would shift (RFC 5005 §3: a page's content should
-/// not depend on when it is read).
+/// cursor holds the stories that appeared before that one. Keyset paging on
+/// (first appearance, story id) keeps pages stable while new stories arrive
+/// at the top, which offset paging would shift (RFC 5005 §3: a page's
+/// content should not depend on when it is read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ItemCursor {
+    /// When the story first appeared (its earliest article).
     pub published: DateTime<Utc>,
-    pub id: ArticleId,
+    pub story: StoryId,
 }
 
-/// The columns every item query selects, in the order `item_row` reads.
-const ITEM_COLUMNS: &str = "a.id, s.name, s.url, s.republish, a.url, a.title, a.author, a.html,
-     a.text, a.lang, a.published_at, a.updated_at";
+/// One page of a feed.
+#[derive(Debug, Clone)]
+pub struct FeedPage {
+    pub items: Vec<StoredItem>,
+    /// Where the next (older) page starts, when there is one.
+    pub next: Option<ItemCursor>,
+}
 
 impl Store {
-    /// Up to `limit` items of a feed, newest first, starting after
-    /// `before` (the first page when `None`).
-    pub fn feed_items(
+    /// Up to `limit` items (one per story) of a feed, newest first,
+    /// starting after `before` (the first page when `None`); `prefer`
+    /// orders the sources whose copy represents a story.
+    pub fn feed_page(
         &self,
         which: FeedItems<'_>,
         before: Option<ItemCursor>,
         limit: usize,
+        prefer: &[String],
+    ) -> Result<FeedPage, StoreError> {
+        // One more than asked tells whether a next page exists.
+        let mut items = self.story_items(which, before, limit.saturating_add(1), prefer)?;
+        let more = items.len() > limit;
+        items.truncate(limit);
+        Ok(FeedPage {
+            next: items.last().map(|(c, _)| *c).filter(|_| more),
+            items: items.into_iter().map(|(_, item)| item).collect(),
+        })
+    }
+
+    /// The newest `limit` stories matched by topic `slug`, newest first.
+    pub fn topic_items(
+        &self,
+        slug: &str,
+        limit: usize,
+        prefer: &[String],
     ) -> Result<Vec<StoredItem>, StoreError> {
-        let (published, id) = before.map_or((i64::MAX, i64::MAX), |c| (unix(c.published), c.id.0));
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let conn = self.conn();
-        match which {
-            FeedItems::Topic(slug) => {
-                let mut stmt = conn.prepare_cached(&format!(
-                    "SELECT {ITEM_COLUMNS}, m.terms
-                     FROM topic_matches m
-                     JOIN articles a ON a.id = m.article_id
-                     JOIN sources s ON s.id = a.source_id
-                     WHERE m.topic = ?1 AND (a.published_at, a.id) < (?2, ?3)
-                     ORDER BY a.published_at DESC, a.id DESC
-                     LIMIT ?4"
-                ))?;
-                let rows = stmt.query_map(params![slug, published, id, limit], item_row)?;
-                Ok(rows.collect::<Result<_, _>>()?)
-            }
-            FeedItems::All => {
-                // An article in the feed of everything carries the terms of
-                // every topic it matched.
-                let mut stmt = conn.prepare_cached(&format!(
-                    "SELECT {ITEM_COLUMNS},
-                        (SELECT json_group_array(DISTINCT j.value)
-                           FROM topic_matches m, json_each(m.terms) j
-                          WHERE m.article_id = a.id)
-                     FROM articles a
-                     JOIN sources s ON s.id = a.source_id
-                     WHERE (a.published_at, a.id) < (?1, ?2)
-                     ORDER BY a.published_at DESC, a.id DESC
-                     LIMIT ?3"
-                ))?;
-                let rows = stmt.query_map(params![published, id, limit], item_row)?;
-                Ok(rows.collect::<Result<_, _>>()?)
-            }
-        }
+        Ok(self
+            .feed_page(FeedItems::Topic(slug), None, limit, prefer)?
+            .items)
     }
 
-    /// The newest `limit` articles of all sources, newest first.
-    pub fn recent_items(&self, limit: usize) -> Result<Vec<StoredItem>, StoreError> {
-        self.feed_items(FeedItems::All, None, limit)
+    /// The newest `limit` stories of all sources, newest first.
+    pub fn recent_items(
+        &self,
+        limit: usize,
+        prefer: &[String],
+    ) -> Result<Vec<StoredItem>, StoreError> {
+        Ok(self.feed_page(FeedItems::All, None, limit, prefer)?.items)
     }
 
-    /// One stored article, by id.
+    /// One stored article, by id, on its own (without its story's copies).
     pub fn item(&self, id: ArticleId) -> Result<Option<StoredItem>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {ITEM_COLUMNS}, '[]'
+        let mut stmt = conn.prepare_cached(
+            "SELECT a.id, s.name, s.url, s.republish, a.url, a.title, a.author, a.html,
+                    a.text, a.lang, a.published_at, a.updated_at, coalesce(a.story_id, 0)
              FROM articles a
              JOIN sources s ON s.id = a.source_id
-             WHERE a.id = ?1"
-        ))?;
-        let mut rows = stmt.query_map(params![id.0], item_row)?;
+             WHERE a.id = ?1",
+        )?;
+        let mut rows = stmt.query_map(params![id.0], |r| {
+            let republish: String = r.get(3)?;
+            Ok(StoredItem {
+                story: StoryId(r.get(12)?),
+                id: ArticleId(r.get(0)?),
+                source_name: r.get(1)?,
+                source_url: r.get(2)?,
+                // The schema's CHECK admits only the three names.
+                republish: Republish::from_name(&republish).unwrap_or_default(),
+                url: r.get(4)?,
+                title: r.get(5)?,
+                author: r.get(6)?,
+                html: r.get(7)?,
+                text: r.get(8)?,
+                lang: r.get(9)?,
+                published: from_unix(r.get(10)?),
+                updated: from_unix(r.get(11)?),
+                terms: Vec::new(),
+                also: Vec::new(),
+            })
+        })?;
         Ok(rows.next().transpose()?)
     }
-}
-
-fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredItem> {
-    let republish: String = r.get(3)?;
-    let terms: Option<String> = r.get(12)?;
-    let mut terms: Vec<String> = terms
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default();
-    terms.sort();
-    terms.dedup();
-    Ok(StoredItem {
-        id: ArticleId(r.get(0)?),
-        source_name: r.get(1)?,
-        source_url: r.get(2)?,
-        // The schema's CHECK admits only the three names.
-        republish: Republish::from_name(&republish).unwrap_or_default(),
-        url: r.get(4)?,
-        title: r.get(5)?,
-        author: r.get(6)?,
-        html: r.get(7)?,
-        text: r.get(8)?,
-        lang: r.get(9)?,
-        published: from_unix(r.get(10)?),
-        updated: from_unix(r.get(11)?),
-        terms,
-        related: Vec::new(),
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::SourceConfig;
-    use crate::model::{Entry, ExtractionStatus, NewArticle, TopicMatch, Validators};
+    use crate::model::{Entry, ExtractionStatus, NewArticle, StoryLink, TopicMatch, Validators};
 
     fn article(key: &str, published: i64, topics: &[(&str, &[&str])]) -> NewArticle {
         NewArticle {
@@ -157,8 +147,12 @@ mod tests {
                     slug: slug.to_string(),
                     score: 1.0,
                     terms: terms.iter().map(|t| t.to_string()).collect(),
+                    evidence: Default::default(),
                 })
                 .collect(),
+            text_hash: [0; 32],
+            fingerprint: None,
+            story: StoryLink::New,
         }
     }
 
@@ -185,7 +179,7 @@ mod tests {
 
     #[test]
     fn pages_follow_each_other_without_gaps_or_repeats_even_with_equal_dates() {
-        // Three items share a second: the id breaks the tie.
+        // Three items share a second: the story id breaks the tie.
         let articles: Vec<NewArticle> = [100, 200, 200, 200, 300]
             .iter()
             .enumerate()
@@ -194,19 +188,40 @@ mod tests {
         let (_dir, store) = store_with(&articles, Republish::Full);
         let mut seen = Vec::new();
         let mut before = None;
+        let mut pages = 0;
         loop {
-            let page = store.feed_items(FeedItems::Topic("t"), before, 2).unwrap();
-            if page.is_empty() {
-                break;
+            let page = store
+                .feed_page(FeedItems::Topic("t"), before, 2, &[])
+                .unwrap();
+            pages += 1;
+            seen.extend(page.items.into_iter().map(|i| i.title));
+            match page.next {
+                Some(next) => before = Some(next),
+                None => break,
             }
-            let last = page.last().unwrap();
-            before = Some(ItemCursor {
-                published: last.published,
-                id: last.id,
-            });
-            seen.extend(page.into_iter().map(|i| i.title));
         }
         assert_eq!(seen, ["k4", "k3", "k2", "k1", "k0"]);
+        assert_eq!(pages, 3);
+        let all = store.feed_page(FeedItems::All, None, 5, &[]).unwrap();
+        assert_eq!((all.items.len(), all.next), (5, None));
+    }
+
+    #[test]
+    fn a_reprint_that_matches_no_topic_still_changes_the_feeds_of_its_story() {
+        let (_dir, store) = store_with(&[article("a", 100, &[("t", &["w"])])], Republish::Full);
+        let original = store.recent_items(1, &[]).unwrap()[0].id;
+        let source = store.source_state("S").unwrap().id;
+        let mut reprint = article("b", 200, &[]);
+        reprint.story = StoryLink::Joins(original);
+        let now = from_unix(20_000);
+        let (saved, _) = store
+            .save_refresh(source, now, now, &Validators::default(), &[reprint])
+            .unwrap();
+        assert!(saved.topics.is_empty(), "no new match");
+        assert_eq!(saved.changed_topics.into_iter().collect::<Vec<_>>(), ["t"]);
+        let items = store.topic_items("t", 10, &[]).unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].also[0].title, "b");
     }
 
     #[test]
@@ -222,14 +237,15 @@ mod tests {
             ],
             Republish::Excerpt,
         );
-        let all = store.feed_items(FeedItems::All, None, 10).unwrap();
+        let all = store.recent_items(10, &[]).unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!(all[0].terms, ["peace", "talks", "un"]);
         assert!(all[1].terms.is_empty());
         assert_eq!(all[0].republish, Republish::Excerpt);
-        let topic = store.feed_items(FeedItems::Topic("u"), None, 10).unwrap();
+        let topic = store.topic_items("u", 10, &[]).unwrap();
         assert_eq!(topic.len(), 1);
         assert_eq!(topic[0].terms, ["talks", "un"]);
-        assert_eq!(store.item(all[1].id).unwrap().unwrap().title, "b");
+        let b = store.item(all[1].id).unwrap().unwrap();
+        assert_eq!((b.title.as_str(), b.republish), ("b", Republish::Excerpt));
     }
 }

@@ -7,3 +7,5 @@ mod cli;
 mod config_files;
 mod pipeline;
 mod publishing;
+mod stories;
+mod topics;
