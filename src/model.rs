@@ -230,6 +230,9 @@ pub struct StoredItem {
     pub lang: Option<String>,
     pub published: DateTime<Utc>,
     pub updated: DateTime<Utc>,
+    /// When this store last took in a copy of the story: the time the
+    /// published item last changed here, whatever its own dates say.
+    pub stored: DateTime<Utc>,
     /// The topic query terms that matched, published as categories.
     pub terms: Vec<String>,
     /// The story's other copies, earliest first.

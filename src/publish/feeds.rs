@@ -571,6 +571,7 @@ mod tests {
             lang: Some("ru".into()),
             published: DateTime::UNIX_EPOCH,
             updated: DateTime::from_timestamp(3600, 0).unwrap(),
+            stored: DateTime::from_timestamp(7200, 0).unwrap(),
             terms: vec!["переговор".into()],
             also: vec![],
         }

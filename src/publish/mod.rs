@@ -411,6 +411,17 @@ async fn render_feed(
             .map(|i| i.updated)
             .max()
             .unwrap_or(DateTime::UNIX_EPOCH);
+        // Last-Modified is when the document last changed here: a story
+        // taken in today with an old date (a late feed, a backdated entry)
+        // is a change that If-Modified-Since clients must not miss.
+        let modified = items
+            .iter()
+            .map(|i| i.stored)
+            .max()
+            .map_or(updated, |stored| stored.max(updated))
+            // Feeds' own dates can lie about the future; RFC 9110 §8.8.2.1
+            // forbids a Last-Modified later than the response.
+            .min(Utc::now());
         let first = Page {
             limit: page.limit,
             before: None,
@@ -428,7 +439,7 @@ async fn render_feed(
             updated,
         };
         let body = render(format, &meta, &items);
-        Ok(Rendered::new(body, format.content_type(), updated))
+        Ok(Rendered::new(body, format.content_type(), modified))
     })
     .await
 }

@@ -85,7 +85,8 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT a.id, s.name, s.url, s.republish, a.url, a.title, a.author, a.html,
-                    a.text, a.lang, a.published_at, a.updated_at, coalesce(a.story_id, 0)
+                    a.text, a.lang, a.published_at, a.updated_at, coalesce(a.story_id, 0),
+                    a.fetched_at
              FROM articles a
              JOIN sources s ON s.id = a.source_id
              WHERE a.id = ?1",
@@ -107,6 +108,7 @@ impl Store {
                 lang: r.get(9)?,
                 published: from_unix(r.get(10)?),
                 updated: from_unix(r.get(11)?),
+                stored: from_unix(r.get(13)?),
                 terms: Vec::new(),
                 also: Vec::new(),
             })

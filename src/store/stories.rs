@@ -174,7 +174,7 @@ impl Store {
                     (SELECT json_group_array(DISTINCT j.value)
                        FROM topic_matches m, json_each(m.terms) j
                       WHERE m.article_id = a.id AND (?2 IS NULL OR m.topic = ?2)),
-                    s.republish, a.lang
+                    s.republish, a.lang, a.fetched_at
              FROM articles a JOIN sources s ON s.id = a.source_id
              WHERE a.story_id = ?1 AND a.duplicate_of IS NULL
              ORDER BY a.published_at, a.id",
@@ -199,6 +199,7 @@ impl Store {
                     lang: r.get(12)?,
                     published: from_unix(r.get(8)?),
                     updated: from_unix(r.get(9)?),
+                    stored: from_unix(r.get(13)?),
                     terms: terms
                         .and_then(|t| serde_json::from_str(&t).ok())
                         .unwrap_or_default(),
@@ -226,6 +227,10 @@ impl Store {
                 .iter()
                 .map(|c| c.updated)
                 .fold(item.updated, DateTime::max);
+            item.stored = copies
+                .iter()
+                .map(|c| c.stored)
+                .fold(item.stored, DateTime::max);
             for c in &copies {
                 for t in &c.terms {
                     if !item.terms.contains(t) {

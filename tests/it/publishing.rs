@@ -41,6 +41,11 @@ query = "переговор* посредни* mediation ceasefire"
 slug = "harvest"
 title = "Harvest & grain"
 query = "wheat grain яблок*"
+
+[[topic]]
+slug = "weather"
+title = "Weather"
+query = "погода мороз*"
 "#;
 
 /// Serves the fixture site (`steppe_wire` is the file behind
@@ -192,7 +197,9 @@ async fn new_items_replace_the_cached_feeds_of_their_topics_at_once() {
     let addr = app.serve().await;
     let before = json(addr, "/feeds/mediation.json").await;
     let harvest_before = get(addr, "/feeds/harvest.json").await;
-    let harvest_etag = header(&harvest_before, "etag").to_string();
+    let harvest_modified = header(&harvest_before, "last-modified").to_string();
+    let weather_before = get(addr, "/feeds/weather.json").await;
+    let weather_etag = header(&weather_before, "etag").to_string();
     let all_before = json(addr, "/feeds/all.json").await;
 
     app.origin.reset().await;
@@ -200,7 +207,7 @@ async fn new_items_replace_the_cached_feeds_of_their_topics_at_once() {
     let reports = app.fetch_pass().await;
     let wire = reports.iter().find(|r| r.source == "Steppe Wire").unwrap();
     assert!(
-        matches!(&wire.outcome, Outcome::Updated { saved, .. } if saved.new == 1),
+        matches!(&wire.outcome, Outcome::Updated { saved, .. } if saved.new == 2),
         "{wire:?}"
     );
 
@@ -212,15 +219,33 @@ async fn new_items_replace_the_cached_feeds_of_their_topics_at_once() {
     );
     assert_eq!(titles(&after)[1..], titles(&before)[..]);
     let all_after = json(addr, "/feeds/all.json").await;
-    assert_eq!(titles(&all_after).len(), titles(&all_before).len() + 1);
-    // A topic that got nothing new keeps its document and validators.
+    assert_eq!(titles(&all_after).len(), titles(&all_before).len() + 2);
+
+    // A story filed late, with a date older than every other item, still
+    // changes Last-Modified: a reader polling with If-Modified-Since gets it.
     let harvest_after = get_with(
         addr,
         "/feeds/harvest.json",
-        &[("if-none-match", &harvest_etag)],
+        &[("if-modified-since", &harvest_modified)],
     )
     .await;
-    assert_eq!(harvest_after.status(), 304);
+    assert_eq!(harvest_after.status(), 200);
+    let harvest: serde_json::Value =
+        serde_json::from_slice(&harvest_after.bytes().await.unwrap()).unwrap();
+    assert_eq!(
+        titles(&harvest).last().map(String::as_str),
+        Some("Grain harvest figures revised (filed late)")
+    );
+
+    // A topic that got nothing new keeps its document and validators, even
+    // though its only item came from the source that was refreshed.
+    let weather_after = get_with(
+        addr,
+        "/feeds/weather.json",
+        &[("if-none-match", &weather_etag)],
+    )
+    .await;
+    assert_eq!(weather_after.status(), 304);
 }
 
 #[tokio::test]
@@ -517,6 +542,10 @@ async fn the_opml_list_subscribes_to_every_topic_feed() {
                 "http://feeds.test/feeds/harvest.atom".to_string()
             ),
             (
+                "Weather".to_string(),
+                "http://feeds.test/feeds/weather.atom".to_string()
+            ),
+            (
                 "All stories".to_string(),
                 "http://feeds.test/feeds/all.atom".to_string()
             ),
@@ -543,7 +572,7 @@ async fn the_index_page_shows_topics_sources_and_latest_stories() {
             .collect()
     };
     let topics = select("#topics li");
-    assert_eq!(topics.len(), 3);
+    assert_eq!(topics.len(), 4);
     assert!(
         topics[0].contains("Regional conflict mediation (3 articles)"),
         "{topics:?}"
@@ -552,7 +581,8 @@ async fn the_index_page_shows_topics_sources_and_latest_stories() {
         topics[1].contains("Harvest & grain (2 articles)"),
         "{topics:?}"
     );
-    assert!(topics[2].contains("All stories (6 articles)"), "{topics:?}");
+    assert!(topics[2].contains("Weather (1 articles)"), "{topics:?}");
+    assert!(topics[3].contains("All stories (6 articles)"), "{topics:?}");
     let hrefs: Vec<String> = doc
         .select(&scraper::Selector::parse("#topics a").unwrap())
         .map(|a| a.value().attr("href").unwrap().to_string())
@@ -562,7 +592,7 @@ async fn the_index_page_shows_topics_sources_and_latest_stories() {
     let discovery = doc
         .select(&scraper::Selector::parse("link[rel=alternate]").unwrap())
         .count();
-    assert_eq!(discovery, 3);
+    assert_eq!(discovery, 4);
 
     let sources = select("#sources tr");
     assert_eq!(sources.len(), 4, "a header row and three sources");
@@ -658,9 +688,9 @@ async fn the_websub_hub_is_advertised_and_pinged_when_a_topic_gets_new_items() {
     let hub = MockServer::start().await;
     // Every feed of a topic, once per refresh that brought it new items:
     // on the first pass, all three sources have mediation items, two have
-    // harvest items, and every new item is in "all". The second pass brings
+    // harvest items, one a weather item, and every new item is in "all". The second pass brings
     // nothing new and pings nothing.
-    for (slug, refreshes) in [("mediation", 3), ("harvest", 2), ("all", 3)] {
+    for (slug, refreshes) in [("mediation", 3), ("harvest", 2), ("weather", 1), ("all", 3)] {
         for ext in ["atom", "rss", "json"] {
             let topic = format!("http://feeds.test/feeds/{slug}.{ext}");
             let encoded: String = url::form_urlencoded::byte_serialize(topic.as_bytes()).collect();
