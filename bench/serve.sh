@@ -6,6 +6,7 @@
 #
 #   bench/serve.sh                 # 5 rounds of 10 s per case
 #   ROUNDS=5 DURATION=20s bench/serve.sh
+#   ROUNDS=0 bench/serve.sh        # only set up; the feed is kept in target/bench/
 #
 # Installs wrk and nginx with apt-get when missing (as root). Prints one
 # line per measurement and a summary table (medians over the rounds) that
@@ -109,6 +110,9 @@ chmod -R a+rX "$WORK/www"
 ITEMS=$(grep -o '<entry>' "$WORK/www/bench.atom" | wc -l)
 SIZE=$(stat -c %s "$WORK/www/bench.atom")
 GZSIZE=$(stat -c %s "$WORK/www/bench.atom.gz")
+# Keep the measured document for inspection.
+mkdir -p target/bench
+cp "$WORK/www/bench.atom" target/bench/serve-feed.atom
 
 NGINX_PORT=$(free_port)
 mkdir -p "$WORK/nginx/logs"
@@ -185,6 +189,7 @@ for round in $(seq "$ROUNDS"); do
         fi
     done
 done
+[ "$ROUNDS" -gt 0 ] || exit 0
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 echo
 echo "| case | feedsieve req/s | nginx req/s | feedsieve / nginx |"

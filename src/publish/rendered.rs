@@ -4,12 +4,13 @@
 //! copy of the body.
 //!
 //! Content-coding is done here, once per document and coding, not per
-//! response by a compression middleware: gzip at level 6 of a 50-item feed
-//! (~150 KB) takes about 2 ms of CPU, which would cap a 2-core server at a
-//! few hundred gzip responses per second, where serving stored bytes
-//! runs at tens of thousands (BENCHMARKS.md, "Serving feeds"). The
-//! compressed forms are made on first demand: most documents (old pages,
-//! odd limits) are never asked for in brotli.
+//! response by a compression middleware: gzip at level 6 of the 230 KB
+//! 50-item benchmark feed took 29 ms of CPU on the reference machine
+//! (`examples/serve_compress.rs`), which would cap a core at a few dozen
+//! gzip responses per second, where serving the stored bytes ran at about
+//! 20 000 (BENCHMARKS.md, "Serving feeds"). The compressed forms are made
+//! on first demand: most documents (old pages, odd limits) are never asked
+//! for in brotli.
 
 use std::io::Write;
 use std::sync::OnceLock;
