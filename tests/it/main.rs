@@ -8,5 +8,6 @@ mod config_files;
 mod fetching;
 mod pipeline;
 mod polling;
+mod publishing;
 mod stories;
 mod topics;
