@@ -37,6 +37,7 @@ pub struct StoreTable {
 pub struct ServerTable {
     pub listen: Option<Spanned<String>>,
     pub base_url: Option<Spanned<String>>,
+    pub websub_hub: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -85,6 +86,7 @@ pub struct SourceTable {
     pub enabled: Option<bool>,
     pub content_selector: Option<Spanned<String>>,
     pub strip_selectors: Option<Vec<Spanned<String>>>,
+    pub republish: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

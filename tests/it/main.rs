@@ -9,5 +9,6 @@ mod extraction;
 mod fetching;
 mod pipeline;
 mod polling;
+mod publishing;
 mod stories;
 mod topics;
