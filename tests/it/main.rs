@@ -5,6 +5,7 @@ mod support;
 
 mod cli;
 mod config_files;
+mod extraction;
 mod fetching;
 mod pipeline;
 mod polling;
