@@ -8,6 +8,7 @@
 //! learns is stored in one transaction at the end.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, stream};
@@ -17,8 +18,10 @@ use crate::config::SourceConfig;
 use crate::dedupe;
 use crate::extract;
 use crate::fetch::{self, FeedResponse, Fetcher, charset::DecidedBy};
+use crate::metrics::{FetchKind, FetchOutcome, Metrics};
 use crate::model::{Entry, ExtractionStatus, NewArticle, SourcePoll, StoryLink};
 use crate::parse;
+use crate::publish::Publisher;
 use crate::schedule::{self, adaptive, backoff};
 use crate::store::{SavedCounts, SourceState, Store, StoreError};
 use crate::topics::{self, Topic};
@@ -26,6 +29,12 @@ use crate::topics::{self, Topic};
 /// Pages fetched at once for one source. Low, because all of them go to
 /// the same site.
 const PAGES_AT_ONCE: usize = 2;
+
+/// Extracted text shorter than this is not an article. News briefs of two
+/// sentences run to 120-200 characters; what remains of a page whose
+/// extraction failed (a consent wall, a "please enable JavaScript" notice,
+/// a photo caption, a byline) is usually a single short line.
+const MIN_ARTICLE_CHARS: usize = 100;
 
 /// What every refresh needs, built once at start-up.
 #[derive(Clone)]
@@ -40,6 +49,10 @@ pub struct Pipeline {
     /// The longest wait between attempts at a failing source
     /// (`fetch.max_backoff`).
     pub max_backoff: std::time::Duration,
+    /// Counters for /metrics.
+    pub metrics: Metrics,
+    /// Told when topics get new items (cache invalidation, WebSub).
+    pub publisher: Publisher,
 }
 
 /// How one refresh ended.
@@ -202,11 +215,19 @@ async fn run(
     // Where the feed lives now: it may have moved, or been found on a page.
     let url = state.fetch_url.as_ref().unwrap_or(&source.url);
 
-    let fetched = match p
+    let started = Instant::now();
+    let response = p
         .fetcher
         .feed(url, &state.validators, source.encoding)
-        .await?
-    {
+        .await;
+    let (outcome, bytes) = match &response {
+        Ok(FeedResponse::NotModified { .. }) => (FetchOutcome::NotModified, 0),
+        Ok(FeedResponse::Fetched(f)) => (FetchOutcome::Ok, f.text.text.len()),
+        Err(_) => (FetchOutcome::Error, 0),
+    };
+    p.metrics
+        .fetched(FetchKind::Feed, outcome, bytes as u64, started.elapsed());
+    let fetched = match response? {
         FeedResponse::NotModified {
             freshness,
             moved_to,
@@ -382,6 +403,17 @@ async fn run(
         })
         .await??
     };
+    p.metrics.refreshed(
+        saved.new,
+        entries_seen.saturating_sub(saved.new),
+        extraction_failures,
+        saved.topics.iter().map(|(t, n)| (t.as_str(), *n)),
+    );
+    if saved.new > 0 {
+        p.publisher
+            .topics_changed(saved.changed_topics.iter().map(String::as_str))
+            .await;
+    }
     Ok((
         Outcome::Updated {
             entries: entries_seen,
@@ -450,9 +482,16 @@ async fn article(
             Some(Ok(a)) => {
                 let (h, t) = fallback();
                 // A page whose "main text" is shorter than the feed's own
-                // content was not understood (a paywall stub, a cookie wall).
-                if a.text.chars().count() < t.chars().count() {
+                // content, or than any real article, was not understood (a
+                // paywall stub, a cookie wall, a page built by scripts).
+                let chars = a.text.chars().count();
+                if chars < t.chars().count() {
                     let reason = "extracted text is shorter than the feed's content".to_string();
+                    (h, t, ExtractionStatus::Failed(reason), Some(a))
+                } else if chars < MIN_ARTICLE_CHARS {
+                    let reason = format!(
+                        "extracted text is too short ({chars} characters, fewer than {MIN_ARTICLE_CHARS})"
+                    );
                     (h, t, ExtractionStatus::Failed(reason), Some(a))
                 } else {
                     (
@@ -529,20 +568,26 @@ async fn article(
     }
 }
 
-/// Fetches and extracts one page; the error is a message for the log and
-/// the article's status, never fatal to the feed.
+/// Fetches and extracts one page with the source's rules; the error is a
+/// message for the log and the article's status, never fatal to the feed.
 async fn page_article(
     p: &Pipeline,
     url: &url::Url,
     source: &SourceConfig,
 ) -> Result<crate::model::Article, String> {
-    let page = p
-        .fetcher
-        .page(url, source.encoding)
-        .await
-        .map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let page = p.fetcher.page(url, source.encoding).await;
+    let (outcome, bytes) = match &page {
+        Ok(page) => (FetchOutcome::Ok, page.html.len()),
+        Err(_) => (FetchOutcome::Error, 0),
+    };
+    p.metrics
+        .fetched(FetchKind::Page, outcome, bytes as u64, started.elapsed());
+    let page = page.map_err(|e| e.to_string())?;
+    let rules = Arc::clone(&source.rules);
+    // scraper's tree is not Send: parse and extract on a blocking thread.
     tokio::task::spawn_blocking(move || {
-        extract::article(&page.html, &page.url, &extract::Rules::none()).map_err(|e| e.to_string())
+        extract::article(&page.html, &page.url, &rules).map_err(|e| e.to_string())
     })
     .await
     .map_err(|e| e.to_string())?

@@ -13,14 +13,17 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::FixedOffset;
 use toml::Spanned;
 use url::Url;
 
+use crate::extract;
 use crate::fetch::charset::Charset;
 use crate::fetch::guard::AddressPolicy;
+use crate::model::Republish;
 use crate::topics;
 
 /// Where the daemon looks when `--config` is not given.
@@ -63,6 +66,9 @@ pub struct ServerConfig {
     /// The address readers use to reach the daemon; output feeds put it in
     /// their self links, so it must be what subscribers see.
     pub base_url: Url,
+    /// A WebSub hub (W3C WebSub) to advertise in every feed and to notify
+    /// when a topic gets new items; `None` means no hub.
+    pub websub_hub: Option<Url>,
 }
 
 #[derive(Debug, Clone)]
@@ -118,6 +124,11 @@ pub struct SourceConfig {
     /// The offset of dates the feed writes without a zone.
     pub utc_offset: FixedOffset,
     pub enabled: bool,
+    /// Where the article is on this source's pages and what to cut from
+    /// it, when automatic extraction gets a site wrong.
+    pub rules: Arc<extract::Rules>,
+    /// How much of its articles the output feeds may carry.
+    pub republish: Republish,
 }
 
 /// A configuration that could not be used, with every problem found.
@@ -534,6 +545,35 @@ impl Resolver<'_> {
         }))
     }
 
+    /// A source's extraction rules; every selector that is not valid CSS is
+    /// reported at its own line.
+    fn rules(&mut self, s: &file::SourceTable, i: usize) -> Option<extract::Rules> {
+        let mut ok = true;
+        let mut check = |this: &mut Self, sel: &Spanned<String>, key: String| {
+            if let Err(e) = extract::Rules::check_selector(sel.get_ref()) {
+                this.problem(sel.span(), &key, e.to_string());
+                ok = false;
+            }
+        };
+        if let Some(sel) = &s.content_selector {
+            check(self, sel, format!("source[{i}].content_selector"));
+        }
+        let strip = s.strip_selectors.as_deref().unwrap_or_default();
+        for (j, sel) in strip.iter().enumerate() {
+            check(self, sel, format!("source[{i}].strip_selectors[{j}]"));
+        }
+        if !ok {
+            return None;
+        }
+        let strip: Vec<String> = strip.iter().map(|s| s.get_ref().clone()).collect();
+        // Every selector was checked above, so this does not fail.
+        extract::Rules::new(
+            s.content_selector.as_ref().map(|s| s.get_ref().as_str()),
+            &strip,
+        )
+        .ok()
+    }
+
     fn resolve(&mut self, file: file::FileConfig, path: &Path) -> Config {
         let folder = path.parent().unwrap_or(Path::new("."));
 
@@ -565,6 +605,11 @@ impl Resolver<'_> {
             None => Url::parse(&format!("http://{listen}/")).ok(),
         }
         .unwrap_or_else(|| Url::parse("http://127.0.0.1:8080/").expect("literal URL"));
+        let websub_hub = file
+            .server
+            .websub_hub
+            .as_ref()
+            .and_then(|u| self.http_url(u, "server.websub_hub"));
 
         let f = &file.fetch;
         let interval = f
@@ -761,7 +806,24 @@ impl Resolver<'_> {
                 }),
                 None => utc(),
             };
-            if let (Some(url), Some(interval)) = (url, interval) {
+            let republish = match &s.republish {
+                None => Some(Republish::Full),
+                Some(r) => Republish::from_name(r.get_ref()).or_else(|| {
+                    self.problem(
+                        r.span(),
+                        &key("republish"),
+                        format!(
+                            "unknown policy {:?}; use \"full\", \"excerpt\" or \"link\"",
+                            r.get_ref()
+                        ),
+                    );
+                    None
+                }),
+            };
+            let rules = self.rules(s, i);
+            if let (Some(url), Some(interval), Some(republish), Some(rules)) =
+                (url, interval, republish, rules)
+            {
                 sources.push(SourceConfig {
                     name,
                     url,
@@ -772,6 +834,8 @@ impl Resolver<'_> {
                     encoding,
                     utc_offset,
                     enabled: s.enabled.unwrap_or(true),
+                    rules: Arc::new(rules),
+                    republish,
                 });
             }
         }
@@ -823,7 +887,11 @@ impl Resolver<'_> {
         Config {
             path: path.to_path_buf(),
             store: StoreConfig { path: store_path },
-            server: ServerConfig { listen, base_url },
+            server: ServerConfig {
+                listen,
+                base_url,
+                websub_hub,
+            },
             fetch,
             dedupe,
             sources,
@@ -1021,6 +1089,47 @@ query = "peace"
     }
 
     #[test]
+    fn republish_defaults_to_full_and_rejects_unknown_policies() {
+        let c = load(
+            r#"
+[server]
+websub_hub = "https://hub.example/"
+[[source]]
+name = "a"
+url = "https://a.example/feed"
+[[source]]
+name = "b"
+url = "https://b.example/feed"
+republish = "excerpt"
+[[source]]
+name = "c"
+url = "https://c.example/feed"
+republish = "link"
+"#,
+        )
+        .unwrap();
+        let policies: Vec<Republish> = c.sources.iter().map(|s| s.republish).collect();
+        assert_eq!(
+            policies,
+            [Republish::Full, Republish::Excerpt, Republish::Link]
+        );
+        assert_eq!(
+            c.server.websub_hub.as_ref().map(Url::as_str),
+            Some("https://hub.example/")
+        );
+        assert_eq!(load("").unwrap().server.websub_hub, None);
+
+        let p = problems(
+            "[server]\nwebsub_hub = \"ftp://hub.example/\"\n\
+             [[source]]\nname = \"a\"\nurl = \"https://a.example/feed\"\nrepublish = \"quote\"\n",
+        );
+        let keys: Vec<&str> = p.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["server.websub_hub", "source[0].republish"]);
+        assert_eq!(p[1].line, 6);
+        assert!(p[1].message.contains("\"quote\""), "{:?}", p[1]);
+    }
+
+    #[test]
     fn the_dedupe_table_sets_the_match_rule_and_the_preferred_sources() {
         let c = load("").unwrap();
         assert_eq!(c.dedupe.rule, crate::dedupe::MatchRule::DEFAULT);
@@ -1057,6 +1166,47 @@ url = "https://kazpravda.kz/rss/"
         assert_eq!((p[0].line, p[1].line), (2, 3));
         let p = problems("[dedupe]\ntreshold = 0.3\n");
         assert!(p[0].message.contains("treshold"), "{p:?}");
+    }
+
+    #[test]
+    fn every_bad_extraction_selector_is_reported_at_its_line() {
+        let p = problems(
+            r#"
+[[source]]
+name = "a"
+url = "https://example.com/feed"
+content_selector = "div..body"
+strip_selectors = [".ok",
+  "p:unknown-pseudo"]
+"#,
+        );
+        let keys: Vec<&str> = p.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["source[0].content_selector", "source[0].strip_selectors[1]"]
+        );
+        assert_eq!((p[0].line, p[1].line), (5, 7));
+        assert!(p[0].message.contains("div..body"), "{:?}", p[0]);
+    }
+
+    #[test]
+    fn extraction_rules_are_compiled_per_source() {
+        let c = load(
+            r#"
+[[source]]
+name = "a"
+url = "https://example.com/feed"
+content_selector = "article .body"
+strip_selectors = [".share"]
+
+[[source]]
+name = "b"
+url = "https://example.org/feed"
+"#,
+        )
+        .unwrap();
+        assert_ne!(*c.sources[0].rules, extract::Rules::none());
+        assert_eq!(*c.sources[1].rules, extract::Rules::none());
     }
 
     #[test]

@@ -5,8 +5,10 @@ mod support;
 
 mod cli;
 mod config_files;
+mod extraction;
 mod fetching;
 mod pipeline;
 mod polling;
+mod publishing;
 mod stories;
 mod topics;
