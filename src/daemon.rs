@@ -62,6 +62,7 @@ pub fn pipeline(config: &Config) -> anyhow::Result<Pipeline> {
         max_backoff: config.fetch.max_backoff,
         metrics: Metrics::new(),
         publisher: Publisher::new(config)?,
+        cpu: Arc::new(Semaphore::new(refresh::cpu_slots())),
     })
 }
 

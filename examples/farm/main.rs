@@ -154,6 +154,11 @@ struct RunArgs {
     /// Requests per second on topic feeds during the latency phase.
     #[arg(long, default_value_t = 20.0)]
     latency_rate: f64,
+    /// Accept-Encoding of the topic-feed client: gzip (what Go's HTTP
+    /// client, hence Miniflux, sends), br (gzip, deflate and br, as
+    /// NetNewsWire's URLSession does) or identity.
+    #[arg(long, default_value = "gzip")]
+    latency_encoding: String,
     /// Outlets of the poll-cycle farm.
     #[arg(long, default_value_t = 10_000)]
     cycle_feeds: usize,
@@ -751,8 +756,17 @@ async fn phase_latency(
         &dir.join("feedsieve.log"),
     )?;
     let started = Instant::now();
+    let (gzip, br) = match args.latency_encoding.as_str() {
+        "gzip" => (true, false),
+        "br" => (true, true),
+        "identity" => (false, false),
+        other => bail!("--latency-encoding {other:?}: use gzip, br or identity"),
+    };
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
+        .gzip(gzip)
+        .deflate(br)
+        .brotli(br)
         .build()?;
     let base = format!("http://{listen}");
     // Wait for the server.
@@ -834,8 +848,8 @@ async fn phase_latency(
     let ingest_s = (done_at - started).as_secs_f64();
     let articles = stored["articles"].as_f64().unwrap_or(0.0);
     println!(
-        "feedsieve run, {:.0} req/s on /feeds/<topic>.atom while ingesting:",
-        args.latency_rate
+        "feedsieve run, {:.0} req/s on /feeds/<topic>.atom ({}) while ingesting:",
+        args.latency_rate, args.latency_encoding
     );
     println!(
         "  ingest {articles:.0} articles in {ingest_s:.2}s ({:.1} articles/s, sources start over 2 s) | \

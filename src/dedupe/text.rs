@@ -114,7 +114,13 @@ impl std::fmt::Debug for TextHash {
 
 /// The exact-duplicate hash of `text` (see [`normalize`]).
 pub fn text_hash(text: &str) -> TextHash {
-    TextHash(Sha256::digest(normalize(text).as_bytes()).into())
+    text_hash_normalized(&normalize(text))
+}
+
+/// [`text_hash`] of a text already [`normalize`]d (for callers that also
+/// fingerprint it, so it is normalized once).
+pub fn text_hash_normalized(normalized: &str) -> TextHash {
+    TextHash(Sha256::digest(normalized.as_bytes()).into())
 }
 
 #[cfg(test)]
