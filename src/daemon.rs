@@ -16,6 +16,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::config::{Config, SourceConfig};
+use crate::cpu::{self, CpuPool};
 use crate::dedupe;
 use crate::fetch::Fetcher;
 use crate::metrics::Metrics;
@@ -62,7 +63,7 @@ pub fn pipeline(config: &Config) -> anyhow::Result<Pipeline> {
         max_backoff: config.fetch.max_backoff,
         metrics: Metrics::new(),
         publisher: Publisher::new(config)?,
-        cpu: Arc::new(Semaphore::new(refresh::cpu_slots())),
+        cpu: CpuPool::new(cpu::threads()).context("cannot start the CPU worker threads")?,
     })
 }
 

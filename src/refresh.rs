@@ -12,10 +12,10 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, stream};
-use tokio::sync::Semaphore;
 use tracing::{Instrument, field::Empty};
 
 use crate::config::SourceConfig;
+use crate::cpu::{CpuPool, Panicked};
 use crate::dedupe;
 use crate::extract;
 use crate::fetch::{self, FeedResponse, Fetcher, charset::DecidedBy};
@@ -54,22 +54,9 @@ pub struct Pipeline {
     pub metrics: Metrics,
     /// Told when topics get new items (cache invalidation, WebSub).
     pub publisher: Publisher,
-    /// Slots for the CPU work of an article (parse, extract, classify,
-    /// fingerprint), one per core: see [`cpu_slots`].
-    pub cpu: Arc<Semaphore>,
-}
-
-/// How many articles are parsed and analysed at once: one per core.
-///
-/// That work is pure CPU (~2 ms an article, BENCHMARKS.md "End-to-end
-/// ingest"); more of it at once than there are cores is no faster, but each
-/// extra one holds a page's DOM (a few MB) and, on the blocking threads
-/// where it runs, leaves the HTTP server's requests queueing behind more
-/// runnable threads. With `fetch.concurrency × 2` pages at once it ran 16 at
-/// a time on 2 cores: the daemon's topic feeds answered in 195 ms at p99
-/// while ingesting.
-pub fn cpu_slots() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    /// Where each article's CPU work (parse, extract, classify,
+    /// fingerprint) runs: see [`crate::cpu`].
+    pub cpu: CpuPool,
 }
 
 /// How one refresh ended.
@@ -108,13 +95,16 @@ enum RefreshError {
     Store(#[from] StoreError),
     #[error("internal error: {0}")]
     Task(#[from] tokio::task::JoinError),
+    #[error(transparent)]
+    Cpu(#[from] Panicked),
 }
 
 impl RefreshError {
     fn is_transient(&self) -> bool {
         match self {
             RefreshError::Fetch(e) => e.is_transient(),
-            RefreshError::Parse(_) => false,
+            // The same entries would panic the same way at once.
+            RefreshError::Parse(_) | RefreshError::Cpu(_) => false,
             RefreshError::Store(_) | RefreshError::Task(_) => true,
         }
     }
@@ -466,23 +456,20 @@ fn new_text(a: &NewArticle, index: &dedupe::NearDupIndex) -> dedupe::NewText {
 /// source asks for full text, else (or when that fails) the feed's content.
 /// A `copy` (the same page as a stored article) is not scraped.
 ///
-/// The page is fetched here; everything after is CPU work and runs on a
-/// blocking thread, in one of [`Pipeline::cpu`]'s slots, never on the
-/// threads that serve HTTP.
+/// The page is fetched here; everything after is CPU work and runs on
+/// [`Pipeline::cpu`], never on the threads that serve HTTP.
 async fn article(
     p: &Pipeline,
     source: &SourceConfig,
     entry: Entry,
     copy: Option<StoryLink>,
     now: DateTime<Utc>,
-) -> Result<NewArticle, tokio::task::JoinError> {
+) -> Result<NewArticle, Panicked> {
     let page = match (&entry.url, source.full_text && copy.is_none()) {
         (Some(url), true) => Some(fetch_page(p, url, source).await),
         (None, true) => Some(Err("the entry has no link to fetch".to_string())),
         (_, false) => None,
     };
-    // `acquire` fails only on a closed semaphore; this one is never closed.
-    let _slot = p.cpu.acquire().await;
     let work = ArticleWork {
         topics: Arc::clone(&p.topics),
         source_url: source.url.clone(),
@@ -490,7 +477,7 @@ async fn article(
         rules: Arc::clone(&source.rules),
         min_words: p.stories.rule().min_words,
     };
-    tokio::task::spawn_blocking(move || work.build(entry, copy, page, now)).await
+    p.cpu.run(move || work.build(entry, copy, page, now)).await
 }
 
 /// What building an article needs besides the entry and its page, owned so

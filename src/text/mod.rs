@@ -135,12 +135,20 @@ fn word_stem(raw: &str, folded: &str, shouting: bool) -> String {
 fn is_abbreviation(raw: &str) -> bool {
     let mut letters = 0;
     for c in raw.chars() {
-        if c.is_alphabetic() {
-            if !c.is_uppercase() {
-                return false;
-            }
-            letters += 1;
+        // ASCII and basic Cyrillic letters are told by range: the Unicode
+        // property tables behind `is_alphabetic`/`is_uppercase` were a
+        // measurable share of analysis (BENCHMARKS.md, "End-to-end ingest").
+        let upper = match c {
+            'A'..='Z' | 'А'..='Я' | 'Ё' => true,
+            'a'..='z' | 'а'..='я' | 'ё' => false,
+            _ if c.is_ascii() => continue,
+            _ if c.is_alphabetic() => c.is_uppercase(),
+            _ => continue,
+        };
+        if !upper {
+            return false;
         }
+        letters += 1;
     }
     (2..=8).contains(&letters)
 }
