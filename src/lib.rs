@@ -13,6 +13,8 @@ pub mod dedupe;
 pub mod extract;
 /// Outbound HTTP: feeds and article pages, with limits and charsets.
 pub mod fetch;
+/// Where log lines go and in what form (text or JSON, journald-aware).
+pub mod logging;
 /// The plain data passed between stages.
 pub mod model;
 /// Feed bytes → entries (feed-rs), with stable entry keys.
@@ -23,6 +25,8 @@ pub mod publish;
 pub mod refresh;
 /// When each source is due (pure).
 pub mod schedule;
+/// Operators' search over stored articles: index terms and query syntax.
+pub mod search;
 /// SQLite: the only module that speaks SQL.
 pub mod store;
 /// Topic queries and classification.

@@ -19,6 +19,8 @@ pub struct FileConfig {
     #[serde(default)]
     pub fetch: FetchTable,
     #[serde(default)]
+    pub log: LogTable,
+    #[serde(default)]
     pub source: Vec<SourceTable>,
     #[serde(default)]
     pub topic: Vec<TopicTable>,
@@ -28,6 +30,14 @@ pub struct FileConfig {
 #[serde(deny_unknown_fields)]
 pub struct StoreTable {
     pub path: Option<Spanned<String>>,
+    pub keep: Option<Spanned<String>>,
+    pub max_per_source: Option<Spanned<u32>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LogTable {
+    pub level: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -13,11 +13,18 @@ use super::StoreError;
 
 /// Every migration, in order. Versions are the files' numbers; gaps are
 /// allowed (a number may be reserved by work not yet landed).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "0001_init",
-    include_str!("../../migrations/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "0001_init",
+        include_str!("../../migrations/0001_init.sql"),
+    ),
+    (
+        7,
+        "0007_retention_search",
+        include_str!("../../migrations/0007_retention_search.sql"),
+    ),
+];
 
 pub(super) fn run(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;

@@ -11,7 +11,11 @@
 //! thread would stall the HTTP server.
 
 mod articles;
+mod backup;
+mod lock;
 mod migrate;
+mod retention;
+mod search;
 mod sources;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +24,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use articles::SavedCounts;
+pub use backup::BackupReport;
+pub use lock::{DaemonLock, LockError};
+pub use retention::{PruneReport, TOMBSTONE_GRACE, VacuumMode};
+pub use search::{IndexState, SearchHit, SearchOrder};
 pub use sources::{SourceState, SourceStatus};
 
 /// Errors of the store. All of them concern the one database file.
@@ -52,6 +60,8 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    #[error("cannot back up to {path}: {reason}")]
+    Backup { path: PathBuf, reason: String },
     #[error("no source named {0:?} in the database")]
     UnknownSource(String),
     #[error("database error: {0}")]
@@ -90,6 +100,17 @@ impl Store {
             source,
         };
         let mut conn = Connection::open(path).map_err(open_err)?;
+        // Must be set before the first table exists to take effect: a new
+        // database can then give pruned space back a little at a time
+        // (`reclaim_space`). Existing databases keep their mode until
+        // `enable_incremental_vacuum` rewrites them.
+        let empty: bool = conn
+            .query_row("SELECT count(*) = 0 FROM sqlite_schema", [], |r| r.get(0))
+            .map_err(open_err)?;
+        if empty {
+            conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")
+                .map_err(open_err)?;
+        }
         // WAL lets readers (the HTTP server, `feedsieve stats`) work while a
         // refresh writes; NORMAL sync is durable across process crashes in
         // WAL mode and only risks the last transaction on power loss.
@@ -102,6 +123,7 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(open_err)?;
         migrate::run(&mut conn, path)?;
+        search::start_rebuild_if_stale(&mut conn)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             path: path.to_path_buf(),

@@ -3,6 +3,9 @@
 
 mod support;
 
+mod backup;
 mod cli;
 mod config_files;
 mod pipeline;
+mod retention;
+mod search;

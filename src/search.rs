@@ -1,0 +1,296 @@
+//! Search over stored articles: what goes into the full-text index and how
+//! an operator's query is read.
+//!
+//! In: an article's title and text (for the index), a query typed at
+//! `feedsieve search`. Out: the space-separated stems the store puts in its
+//! FTS5 table, and an FTS5 match expression over those stems. Pure: no SQL
+//! runs here (the store owns the table), no I/O.
+//!
+//! Articles and queries go through the very same [`terms`], so "переговоры"
+//! in a query finds "переговорах" in an article: both become the stem
+//! "переговор" before SQLite sees them. SQLite's own tokenizers know no
+//! Russian morphology, which is why the index holds stems and not words.
+//!
+//! Query syntax, kept close to what people type into search boxes:
+//! `words` (all must occur), `"a phrase"`, `prefix*`, `-excluded`, and `OR`
+//! between two terms.
+
+use std::fmt;
+
+/// The version of the analysis behind [`terms`]. Stored beside the index;
+/// when it differs from the index's, the store rebuilds the index, so
+/// changing the analysis never leaves stems of two kinds side by side.
+pub const ANALYZER: &str = "standin-snowball-1";
+
+/// The stems of `text`, in order, separated by single spaces: the form in
+/// which titles and texts are indexed and query words are looked up.
+pub fn index_terms(text: &str) -> String {
+    terms(text).join(" ")
+}
+
+/// The stems of `text`, in order.
+///
+/// This is the one switch between analyses. Until the shared `text` module
+/// (normalization, tokenization and Snowball stemming, shared with topics)
+/// lands, it is a minimal analysis following the same rules: words are runs
+/// of letters and digits; NFKC is not applied; case and ё are folded; the
+/// Snowball stemmer is chosen per word from its script (Russian for
+/// Cyrillic, English for Latin), and words with Kazakh-only letters are
+/// left whole because Snowball has no Kazakh stemmer. Bump [`ANALYZER`]
+/// when switching.
+fn terms(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| stem(&w.to_lowercase().replace('ё', "е")))
+        .collect()
+}
+
+fn stem(folded: &str) -> String {
+    use rust_stemmers::{Algorithm, Stemmer};
+    const KAZAKH_ONLY: &str = "әғқңөұүһі";
+    let kazakh = folded.chars().any(|c| KAZAKH_ONLY.contains(c));
+    let cyrillic = folded.chars().any(|c| ('а'..='я').contains(&c));
+    let latin = folded.chars().any(|c| c.is_ascii_alphabetic());
+    let algorithm = match (kazakh, cyrillic, latin) {
+        (false, true, false) => Algorithm::Russian,
+        (false, false, true) => Algorithm::English,
+        _ => return folded.to_string(),
+    };
+    Stemmer::create(algorithm).stem(folded).into_owned()
+}
+
+/// A parsed search query, ready for the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    fts: String,
+}
+
+/// A query that cannot be searched, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot search for {query:?}: {reason}")]
+pub struct QueryError {
+    pub query: String,
+    pub reason: String,
+}
+
+impl fmt::Display for Query {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.fts)
+    }
+}
+
+/// One piece of a query as typed.
+#[derive(Debug, PartialEq)]
+enum Piece {
+    /// A word or a quoted phrase; `prefix` for a trailing `*`.
+    Term {
+        text: String,
+        prefix: bool,
+        exclude: bool,
+    },
+    Or,
+}
+
+impl Query {
+    /// Reads `input` (see the module doc for the syntax).
+    pub fn parse(input: &str) -> Result<Query, QueryError> {
+        let fail = |reason: &str| QueryError {
+            query: input.to_string(),
+            reason: reason.to_string(),
+        };
+        let pieces = split(input).map_err(|r| fail(&r))?;
+
+        // Each term becomes an FTS5 string of stems: one stem is a word, more
+        // than one (a phrase, or a hyphenated word) a phrase. Stems consist
+        // of letters and digits only, so quoting them is always safe.
+        let mut must: Vec<String> = Vec::new();
+        let mut not: Vec<String> = Vec::new();
+        let mut pending_or = false;
+        for piece in pieces {
+            let (text, prefix, exclude) = match piece {
+                Piece::Or => {
+                    if must.is_empty() || pending_or {
+                        return Err(fail("OR must stand between two terms"));
+                    }
+                    pending_or = true;
+                    continue;
+                }
+                Piece::Term {
+                    text,
+                    prefix,
+                    exclude,
+                } => (text, prefix, exclude),
+            };
+            let stems = terms(&text);
+            if stems.is_empty() {
+                continue;
+            }
+            let mut fts = format!("\"{}\"", stems.join(" "));
+            if prefix {
+                fts.push('*');
+            }
+            if exclude {
+                if pending_or {
+                    return Err(fail("OR cannot join an excluded term"));
+                }
+                not.push(fts);
+            } else if pending_or {
+                let last = must.pop().unwrap_or_default();
+                must.push(format!("{last} OR {fts}"));
+                pending_or = false;
+            } else {
+                must.push(fts);
+            }
+        }
+        if pending_or {
+            return Err(fail("OR must stand between two terms"));
+        }
+        if must.is_empty() {
+            return Err(fail(
+                "the query has no word to look for (only excluded words or punctuation)",
+            ));
+        }
+        // FTS5 binds AND tighter than OR, so each OR group is parenthesised.
+        let mut fts = must
+            .iter()
+            .map(|m| {
+                if m.contains(" OR ") {
+                    format!("({m})")
+                } else {
+                    m.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        for n in not {
+            fts = format!("({fts}) NOT {n}");
+        }
+        Ok(Query { fts })
+    }
+
+    /// The FTS5 match expression over stems.
+    pub fn fts_expression(&self) -> &str {
+        &self.fts
+    }
+}
+
+/// Splits a query into words, quoted phrases, `-` exclusions and `OR`.
+fn split(input: &str) -> Result<Vec<Piece>, String> {
+    let mut pieces = Vec::new();
+    let mut chars = input.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        let exclude = c == '-';
+        if exclude {
+            chars.next();
+        }
+        let mut text = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            let mut closed = false;
+            for c in chars.by_ref() {
+                if c == '"' {
+                    closed = true;
+                    break;
+                }
+                text.push(c);
+            }
+            if !closed {
+                return Err("a quoted phrase is not closed".to_string());
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c.is_whitespace() {
+                    break;
+                }
+                text.push(c);
+                chars.next();
+            }
+        }
+        if text == "OR" && !exclude {
+            pieces.push(Piece::Or);
+            continue;
+        }
+        let prefix = text.ends_with('*');
+        let text = text.trim_end_matches('*').to_string();
+        pieces.push(Piece::Term {
+            text,
+            prefix,
+            exclude,
+        });
+    }
+    Ok(pieces)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fts(q: &str) -> String {
+        Query::parse(q).unwrap().fts_expression().to_string()
+    }
+
+    #[test]
+    fn russian_word_forms_index_to_the_same_stem() {
+        let forms = ["переговоры", "переговоров", "переговорах", "Переговорам"];
+        for f in forms {
+            assert_eq!(index_terms(f), "переговор", "{f}");
+        }
+        assert_eq!(index_terms("Ёлка, ёлки"), index_terms("елка елки"));
+    }
+
+    #[test]
+    fn english_words_are_stemmed_and_kazakh_words_kept_whole() {
+        assert_eq!(index_terms("negotiations"), index_terms("negotiation"));
+        assert_eq!(index_terms("Келіссөздері"), "келіссөздері");
+    }
+
+    /// The stem of one word, whatever the analysis: the tests pin the
+    /// query structure, not the stemmer's output.
+    fn s(word: &str) -> String {
+        index_terms(word)
+    }
+
+    #[test]
+    fn words_are_all_required_and_phrases_stay_phrases() {
+        let (a, b) = (s("мирные"), s("переговоры"));
+        assert_eq!(fts("мирные переговоры"), format!(r#""{a}" AND "{b}""#));
+        assert_eq!(fts(r#""мирные переговоры""#), format!(r#""{a} {b}""#));
+        // A hyphenated word is a phrase of its parts.
+        assert_eq!(
+            fts("Нур-Султан"),
+            format!(r#""{} {}""#, s("нур"), s("султан"))
+        );
+    }
+
+    #[test]
+    fn prefixes_exclusions_and_or_become_fts5_operators() {
+        assert_eq!(fts("посредни*"), format!(r#""{}"*"#, s("посредни")));
+        assert_eq!(
+            fts("переговоры -футбол"),
+            format!(r#"("{}") NOT "{}""#, s("переговоры"), s("футбол"))
+        );
+        assert_eq!(
+            fts("Астана OR Алматы саммит"),
+            format!(
+                r#"("{}" OR "{}") AND "{}""#,
+                s("астана"),
+                s("алматы"),
+                s("саммит")
+            )
+        );
+    }
+
+    #[test]
+    fn queries_without_a_word_to_find_are_refused() {
+        assert!(Query::parse("").is_err());
+        assert!(Query::parse("-футбол").is_err());
+        assert!(Query::parse("!!! ...").is_err());
+        assert!(Query::parse("OR мир").is_err());
+        assert!(Query::parse("мир OR").is_err());
+        assert!(Query::parse("\"мир").is_err());
+    }
+}
