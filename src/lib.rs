@@ -17,6 +17,8 @@ pub mod fetch;
 pub mod logging;
 /// The plain data passed between stages.
 pub mod model;
+/// OPML subscription lists: import from feed readers, export of sources.
+pub mod opml;
 /// Feed bytes → entries (feed-rs), with stable entry keys.
 pub mod parse;
 /// Output feeds and the HTTP server.

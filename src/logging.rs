@@ -7,7 +7,8 @@
 //! Never decides *what* is logged; the stages do, with fixed messages and
 //! data in fields.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
 
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -21,6 +22,34 @@ pub enum Format {
     /// One JSON object per line, with the current span and the span list,
     /// for log shippers.
     Json,
+}
+
+/// The progress bar on the terminal, if one is drawn: log lines are
+/// written "through" it (the bar is cleared, the line written, the bar
+/// redrawn) instead of tearing it. Global because the subscriber writing
+/// the lines is global too (`tracing` has one per process).
+static PROGRESS: Mutex<Option<indicatif::ProgressBar>> = Mutex::new(None);
+
+/// Routes log lines around `bar` while it is drawn; `None` when it is gone.
+pub fn write_around(bar: Option<indicatif::ProgressBar>) {
+    *PROGRESS.lock().unwrap_or_else(|e| e.into_inner()) = bar;
+}
+
+/// Standard error, written around the progress bar when there is one.
+struct Stderr;
+
+impl Write for Stderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let bar = PROGRESS.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        match bar {
+            Some(bar) => bar.suspend(|| std::io::stderr().write(buf)),
+            None => std::io::stderr().write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }
 
 /// Changes the level of the installed subscriber.
@@ -71,7 +100,7 @@ pub fn init(format: Format, level: &str) -> LevelHandle {
     let output = match format {
         Format::Text => {
             let layer = tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
+                .with_writer(|| Stderr)
                 .with_ansi(ansi);
             if timestamps {
                 layer.boxed()
@@ -83,7 +112,7 @@ pub fn init(format: Format, level: &str) -> LevelHandle {
             .json()
             .with_current_span(true)
             .with_span_list(true)
-            .with_writer(std::io::stderr)
+            .with_writer(|| Stderr)
             .boxed(),
     };
     // `try_init` fails only when a subscriber is already installed, which

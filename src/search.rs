@@ -63,6 +63,9 @@ fn stem(folded: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
     fts: String,
+    /// The stems looked for (not the excluded ones), with whether each is a
+    /// prefix: what [`excerpt`] highlights.
+    wanted: Vec<(String, bool)>,
 }
 
 /// A query that cannot be searched, with the reason.
@@ -105,6 +108,7 @@ impl Query {
         // of letters and digits only, so quoting them is always safe.
         let mut must: Vec<String> = Vec::new();
         let mut not: Vec<String> = Vec::new();
+        let mut wanted = Vec::new();
         let mut pending_or = false;
         for piece in pieces {
             let (text, prefix, exclude) = match piece {
@@ -128,6 +132,15 @@ impl Query {
             let mut fts = format!("\"{}\"", stems.join(" "));
             if prefix {
                 fts.push('*');
+            }
+            if !exclude {
+                let last = stems.len() - 1;
+                wanted.extend(
+                    stems
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| (s.clone(), prefix && i == last)),
+                );
             }
             if exclude {
                 if pending_or {
@@ -165,12 +178,41 @@ impl Query {
         for n in not {
             fts = format!("({fts}) NOT {n}");
         }
-        Ok(Query { fts })
+        Ok(Query { fts, wanted })
     }
 
     /// The FTS5 match expression over stems.
     pub fn fts_expression(&self) -> &str {
         &self.fts
+    }
+}
+
+/// The sentence of `text` that shows best why it matched `query`: the
+/// first one containing a wanted word, else the first one; cut to about
+/// `max_chars` characters.
+pub fn excerpt(text: &str, query: &Query, max_chars: usize) -> String {
+    let sentences: Vec<&str> = text
+        .split_inclusive(['.', '!', '?', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let hit = sentences.iter().find(|s| {
+        terms(s).iter().any(|t| {
+            query.wanted.iter().any(|(w, prefix)| {
+                if *prefix {
+                    t.starts_with(w.as_str())
+                } else {
+                    t == w
+                }
+            })
+        })
+    });
+    let sentence = hit.or(sentences.first()).copied().unwrap_or_default();
+    if sentence.chars().count() <= max_chars {
+        sentence.to_string()
+    } else {
+        let cut: String = sentence.chars().take(max_chars.saturating_sub(1)).collect();
+        format!("{}…", cut.trim_end())
     }
 }
 
@@ -282,6 +324,20 @@ mod tests {
                 s("саммит")
             )
         );
+    }
+
+    #[test]
+    fn the_excerpt_is_the_first_sentence_with_a_wanted_word() {
+        let text = "Погода в Астане солнечная. На переговорах в Женеве обсудили мир! Конец.";
+        let q = Query::parse("переговоры -погода").unwrap();
+        assert_eq!(
+            excerpt(text, &q, 200),
+            "На переговорах в Женеве обсудили мир!"
+        );
+        let q = Query::parse("женев*").unwrap();
+        assert_eq!(excerpt(text, &q, 12), "На перегово…");
+        let q = Query::parse("футбол").unwrap();
+        assert_eq!(excerpt(text, &q, 200), "Погода в Астане солнечная.");
     }
 
     #[test]

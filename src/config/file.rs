@@ -65,6 +65,7 @@ pub struct SourceTable {
     pub full_text: Option<bool>,
     pub interval: Option<Spanned<String>>,
     pub enabled: Option<bool>,
+    pub category: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

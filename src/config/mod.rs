@@ -7,6 +7,7 @@
 //! the file, the line and the key, so a user fixes the file in one go.
 //! There is no global config: the daemon passes each part where it is used.
 
+pub mod edit;
 mod file;
 
 use std::fmt;
@@ -39,7 +40,7 @@ pub struct Config {
     pub topics: Vec<topics::Topic>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoreConfig {
     /// The SQLite file, absolute or relative to the working directory (a
     /// relative path in the file was resolved against the file's folder).
@@ -58,7 +59,7 @@ pub struct LogConfig {
     pub level: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
     /// The address readers use to reach the daemon; output feeds put it in
@@ -66,7 +67,7 @@ pub struct ServerConfig {
     pub base_url: Url,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FetchConfig {
     /// Default polling interval of a source.
     pub interval: Duration,
@@ -88,6 +89,9 @@ pub struct SourceConfig {
     pub full_text: bool,
     pub interval: Duration,
     pub enabled: bool,
+    /// A folder name for people and OPML exports ("Kazakhstan"); feedsieve
+    /// itself does not use it.
+    pub category: Option<String>,
 }
 
 /// A configuration that could not be used, with every problem found.
@@ -403,6 +407,11 @@ impl Resolver<'_> {
                     full_text: s.full_text.unwrap_or(true),
                     interval,
                     enabled: s.enabled.unwrap_or(true),
+                    category: s
+                        .category
+                        .as_ref()
+                        .map(|c| c.trim().to_string())
+                        .filter(|c| !c.is_empty()),
                 });
             }
         }

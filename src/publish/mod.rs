@@ -16,6 +16,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+use tokio::sync::watch;
 use url::Url;
 
 pub use feeds::{FeedMeta, Format, excerpt, render};
@@ -35,33 +36,52 @@ pub struct TopicInfo {
     pub title: String,
 }
 
+/// The topics the server lists. The daemon replaces them when a reload
+/// changes the config; each request reads the current list once.
+pub type LiveTopics = watch::Receiver<Arc<Vec<TopicInfo>>>;
+
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    pub topics: Arc<Vec<TopicInfo>>,
+    pub topics: LiveTopics,
     /// Public address of the daemon, for self links.
     pub base_url: Url,
 }
 
 impl AppState {
-    /// The state for `config`'s topics and public address.
+    /// The state for `config`'s topics and public address, fixed for the
+    /// server's life.
     pub fn new(store: Store, config: &crate::config::Config) -> AppState {
-        AppState {
-            store,
-            topics: Arc::new(
-                config
-                    .topics
-                    .iter()
-                    .map(|t| TopicInfo {
-                        slug: t.slug.clone(),
-                        title: t.title.clone(),
-                    })
-                    .collect(),
-            ),
-            base_url: config.server.base_url.clone(),
-        }
+        Self::live(store, config).0
     }
+
+    /// The state, and the sender through which a reload replaces the
+    /// topics (see [`topic_infos`]).
+    pub fn live(
+        store: Store,
+        config: &crate::config::Config,
+    ) -> (AppState, watch::Sender<Arc<Vec<TopicInfo>>>) {
+        let (tx, topics) = watch::channel(Arc::new(topic_infos(config)));
+        let state = AppState {
+            store,
+            topics,
+            base_url: config.server.base_url.clone(),
+        };
+        (state, tx)
+    }
+}
+
+/// The topics of `config`, as the server lists them.
+pub fn topic_infos(config: &crate::config::Config) -> Vec<TopicInfo> {
+    config
+        .topics
+        .iter()
+        .map(|t| TopicInfo {
+            slug: t.slug.clone(),
+            title: t.title.clone(),
+        })
+        .collect()
 }
 
 pub fn router(state: AppState) -> Router {
@@ -103,9 +123,10 @@ async fn index_page(State(state): State<AppState>) -> Response {
         ))
     })
     .await;
+    let topics = state.topics.borrow().clone();
     match data {
         Ok(Ok((sources, counts, recent))) => Html(index::render(
-            &state.topics,
+            &topics,
             &counts,
             &sources,
             &recent,
@@ -150,7 +171,7 @@ async fn feed(
     let title = if slug == ALL_SLUG {
         "All stories".to_string()
     } else {
-        match state.topics.iter().find(|t| t.slug == slug) {
+        match state.topics.borrow().iter().find(|t| t.slug == slug) {
             Some(t) => t.title.clone(),
             None => return not_found(),
         }

@@ -150,6 +150,40 @@ impl Store {
     }
 }
 
+/// The database file as a whole, for `feedsieve stats`.
+#[derive(Debug, Clone)]
+pub struct DatabaseStats {
+    pub schema_version: i64,
+    /// Pages in use times the page size (the WAL file not included).
+    pub bytes: u64,
+    /// Space held by free pages, not yet returned to the file system.
+    pub free_bytes: u64,
+    pub articles: u64,
+    pub tombstones: u64,
+    pub vacuum: VacuumMode,
+    pub search_index: IndexState,
+}
+
+impl Store {
+    /// Sizes and counts of the whole database.
+    pub fn database_stats(&self) -> Result<DatabaseStats, StoreError> {
+        let vacuum = self.vacuum_mode()?;
+        let search_index = self.search_index_state()?;
+        let conn = self.conn();
+        let n = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0));
+        let page_size = n("PRAGMA page_size")? as u64;
+        Ok(DatabaseStats {
+            schema_version: n("PRAGMA user_version")?,
+            bytes: n("PRAGMA page_count")? as u64 * page_size,
+            free_bytes: n("PRAGMA freelist_count")? as u64 * page_size,
+            articles: n("SELECT count(*) FROM articles")? as u64,
+            tombstones: n("SELECT count(*) FROM tombstones")? as u64,
+            vacuum,
+            search_index,
+        })
+    }
+}
+
 /// Current time as Unix seconds, the store's time unit.
 fn unix(t: chrono::DateTime<chrono::Utc>) -> i64 {
     t.timestamp()

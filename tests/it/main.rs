@@ -9,3 +9,4 @@ mod config_files;
 mod pipeline;
 mod retention;
 mod search;
+mod service;

@@ -1,6 +1,8 @@
 //! Test set-up: a loopback origin serving the fixture site, a temp-dir
 //! SQLite file, and the real pipeline and HTTP server wired to them.
 
+pub mod process;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
