@@ -36,9 +36,11 @@ use crate::config::{Config, SourceConfig, StoreConfig};
 use crate::fetch::Fetcher;
 use crate::logging::LevelHandle;
 use crate::publish::{self, AppState, TopicInfo};
+use crate::reclassify;
 use crate::refresh::{self, Pipeline, RefreshReport};
 use crate::schedule;
 use crate::store::{DaemonLock, Store};
+use crate::topics::Topic;
 
 pub use maintenance::{MaintenanceError, maintain};
 
@@ -50,11 +52,36 @@ pub fn pipeline(config: &Config) -> anyhow::Result<Pipeline> {
         .sync_sources(&config.sources)
         .with_context(|| format!("cannot register sources in {}", config.store.path.display()))?;
     let fetcher = Fetcher::new(&config.fetch)?;
+    let topics = topics_over_archive(&store, &config.topics)?;
     Ok(Pipeline {
         fetcher,
         store,
-        topics: Arc::new(config.topics.clone()),
+        topics: Arc::new(topics),
     })
+}
+
+/// Prepares `topics` for classification and brings the archive's matches
+/// up to date with them. Blocking: store work.
+fn topics_over_archive(store: &Store, topics: &[Topic]) -> anyhow::Result<Vec<Topic>> {
+    // Topics changed since the archive was classified (or were added or
+    // removed) are re-run over the archive before anything new arrives, so
+    // the feeds reflect the current config. Unchanged topics cost nothing.
+    let topics = reclassify::prepare_topics(store, topics)
+        .context("cannot build the topics' example profiles")?;
+    let started = std::time::Instant::now();
+    let report = reclassify::reclassify_changed(store, &topics, Utc::now())
+        .context("cannot re-classify the archive")?;
+    if !report.topics.is_empty() || report.removed > 0 {
+        tracing::info!(
+            topics = ?report.topics,
+            articles = report.articles,
+            matches = report.matches,
+            removed = report.removed,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "topics re-classified over the archive"
+        );
+    }
+    Ok(topics)
 }
 
 /// One pass over every enabled source, at most `fetch.concurrency` at a
@@ -229,8 +256,9 @@ impl Daemon {
             .insert(source.name.clone(), Poller { source, task });
     }
 
-    /// Applies `new` in place (see the module doc for what can change).
-    /// On error nothing was changed.
+    /// Applies `new` in place (see the module doc for what can change):
+    /// registers its sources, re-classifies the archive for topics that
+    /// changed, then swaps. On error the running configuration stays.
     pub async fn reload(&mut self, mut new: Config) -> anyhow::Result<ReloadSummary> {
         let old = &self.config;
         let mut summary = ReloadSummary {
@@ -255,12 +283,16 @@ impl Daemon {
             current.pipeline.fetcher.clone()
         };
         let store = current.pipeline.store.clone();
-        {
-            let (store, sources) = (store.clone(), new.sources.clone());
-            tokio::task::spawn_blocking(move || store.sync_sources(&sources))
-                .await?
-                .context("cannot register the sources in the database")?;
-        }
+        let topics = {
+            let (store, sources, topics) = (store.clone(), new.sources.clone(), new.topics.clone());
+            tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Topic>> {
+                store
+                    .sync_sources(&sources)
+                    .context("cannot register the sources in the database")?;
+                topics_over_archive(&store, &topics)
+            })
+            .await??
+        };
         // Nothing can fail from here on.
         let permits = if new.fetch.concurrency != old.fetch.concurrency {
             // Refreshes under way finish with their old permits; the new
@@ -273,7 +305,7 @@ impl Daemon {
             pipeline: Pipeline {
                 fetcher,
                 store,
-                topics: Arc::new(new.topics.clone()),
+                topics: Arc::new(topics),
             },
             permits,
             retention: new.store.clone(),

@@ -23,6 +23,8 @@ pub mod opml;
 pub mod parse;
 /// Output feeds and the HTTP server.
 pub mod publish;
+/// Topics over the archive: re-classification and dry runs.
+pub mod reclassify;
 /// One source through the whole pipeline.
 pub mod refresh;
 /// When each source is due (pure).
@@ -31,5 +33,8 @@ pub mod schedule;
 pub mod search;
 /// SQLite: the only module that speaks SQL.
 pub mod store;
-/// Topic queries and classification.
+/// Text analysis shared by topics, search and dedupe: normalization,
+/// tokenization, stemming, language detection.
+pub mod text;
+/// Topic queries, scoring, topic-by-example profiles and explanations.
 pub mod topics;

@@ -68,6 +68,35 @@ pub struct TopicMatch {
     pub score: f64,
     /// The query terms that matched, for explanations and output categories.
     pub terms: Vec<String>,
+    /// What matched where: stored with the match so a reader of the archive
+    /// can see why without re-running the topic.
+    pub evidence: MatchEvidence,
+}
+
+/// The evidence behind a [`TopicMatch`].
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MatchEvidence {
+    /// The query terms that made the query match.
+    pub terms: Vec<TermEvidence>,
+    /// Cosine similarity to the topic's examples, when they were consulted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f64>,
+    /// Words shared with the examples, strongest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_words: Vec<String>,
+}
+
+/// One query term of a match: where it occurred, as which words, and what
+/// it added to the score.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TermEvidence {
+    /// The term as written in the query.
+    pub term: String,
+    /// "title", "lead", "text" or "source".
+    pub zones: Vec<String>,
+    /// The article's words that matched (folded), e.g. "переговорах".
+    pub forms: Vec<String>,
+    pub contribution: f64,
 }
 
 /// An article ready to be stored: the feed entry, what was made of it, and
@@ -113,4 +142,18 @@ pub struct StoredItem {
     pub published: DateTime<Utc>,
     pub updated: DateTime<Utc>,
     pub terms: Vec<String>,
+}
+
+/// A stored article as classification sees it: enough to re-run topics
+/// over the archive or explain a decision.
+#[derive(Debug, Clone)]
+pub struct ArchivedArticle {
+    pub id: ArticleId,
+    pub source_name: String,
+    pub url: Option<String>,
+    pub title: String,
+    /// The stored (extracted) text.
+    pub text: String,
+    pub lang: Option<String>,
+    pub published: DateTime<Utc>,
 }

@@ -20,7 +20,8 @@ use std::fmt;
 /// The version of the analysis behind [`terms`]. Stored beside the index;
 /// when it differs from the index's, the store rebuilds the index, so
 /// changing the analysis never leaves stems of two kinds side by side.
-pub const ANALYZER: &str = "standin-snowball-1";
+/// Bump it whenever `text::analyze` starts giving other stems.
+pub const ANALYZER: &str = "text-1";
 
 /// The stems of `text`, in order, separated by single spaces: the form in
 /// which titles and texts are indexed and query words are looked up.
@@ -28,35 +29,17 @@ pub fn index_terms(text: &str) -> String {
     terms(text).join(" ")
 }
 
-/// The stems of `text`, in order.
-///
-/// This is the one switch between analyses. Until the shared `text` module
-/// (normalization, tokenization and Snowball stemming, shared with topics)
-/// lands, it is a minimal analysis following the same rules: words are runs
-/// of letters and digits; NFKC is not applied; case and ё are folded; the
-/// Snowball stemmer is chosen per word from its script (Russian for
-/// Cyrillic, English for Latin), and words with Kazakh-only letters are
-/// left whole because Snowball has no Kazakh stemmer. Bump [`ANALYZER`]
-/// when switching.
+/// The stems of `text`, in order: `text::analyze`, the analysis topics
+/// use, so a word a topic matches is a word search finds. A hyphenated
+/// word is indexed as its parts (the whole compound shares the first
+/// part's position, which would break phrase positions in FTS5), so
+/// "Нур-Султан" and "нур султан" find each other.
 fn terms(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| stem(&w.to_lowercase().replace('ё', "е")))
+    crate::text::analyze(text)
+        .into_iter()
+        .filter(|t| t.kind != crate::text::TokenKind::Compound)
+        .map(|t| t.stem)
         .collect()
-}
-
-fn stem(folded: &str) -> String {
-    use rust_stemmers::{Algorithm, Stemmer};
-    const KAZAKH_ONLY: &str = "әғқңөұүһі";
-    let kazakh = folded.chars().any(|c| KAZAKH_ONLY.contains(c));
-    let cyrillic = folded.chars().any(|c| ('а'..='я').contains(&c));
-    let latin = folded.chars().any(|c| c.is_ascii_alphabetic());
-    let algorithm = match (kazakh, cyrillic, latin) {
-        (false, true, false) => Algorithm::Russian,
-        (false, false, true) => Algorithm::English,
-        _ => return folded.to_string(),
-    };
-    Stemmer::create(algorithm).stem(folded).into_owned()
 }
 
 /// A parsed search query, ready for the store.

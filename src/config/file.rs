@@ -73,5 +73,14 @@ pub struct SourceTable {
 pub struct TopicTable {
     pub slug: Spanned<String>,
     pub title: String,
-    pub query: Spanned<String>,
+    /// Optional when `examples` define the topic.
+    pub query: Option<Spanned<String>>,
+    /// A query match counts only at this score or above.
+    pub min_score: Option<Spanned<f64>>,
+    /// Paths (plain text or saved HTML) or URLs of archived articles.
+    pub examples: Option<Vec<Spanned<String>>>,
+    pub min_similarity: Option<Spanned<f64>>,
+    /// "query" | "examples" | "either" | "both".
+    #[serde(rename = "match")]
+    pub match_mode: Option<Spanned<String>>,
 }

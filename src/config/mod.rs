@@ -281,6 +281,147 @@ impl Resolver<'_> {
         }
     }
 
+    /// Compiles one `[[topic]]`: its query, thresholds, examples and match
+    /// mode. Problems are recorded; `None` when the topic is unusable.
+    fn topic(
+        &mut self,
+        t: &file::TopicTable,
+        slug: &str,
+        folder: &Path,
+        key: &dyn Fn(&str) -> String,
+    ) -> Option<topics::Topic> {
+        let mut ok = true;
+        let query = match &t.query {
+            Some(q) => match topics::Query::parse(q.get_ref()) {
+                Ok(query) => Some(query),
+                Err(e) => {
+                    // Point at the offending character inside the string.
+                    let start = string_value_offset(self.text, q.span(), e.position);
+                    self.problem(start..start, &key("query"), e.to_string());
+                    ok = false;
+                    None
+                }
+            },
+            None => None,
+        };
+        let min_score = match &t.min_score {
+            Some(m) if !(m.get_ref().is_finite() && *m.get_ref() >= 0.0) => {
+                self.problem(m.span(), &key("min_score"), "must be a number of 0 or more");
+                ok = false;
+                None
+            }
+            Some(m) => Some(*m.get_ref()),
+            None => None,
+        };
+        let min_similarity = match &t.min_similarity {
+            Some(m) if !(0.0..=1.0).contains(m.get_ref()) => {
+                self.problem(
+                    m.span(),
+                    &key("min_similarity"),
+                    "must be between 0 and 1 (a cosine similarity)",
+                );
+                ok = false;
+                topics::DEFAULT_MIN_SIMILARITY
+            }
+            Some(m) => *m.get_ref(),
+            None => topics::DEFAULT_MIN_SIMILARITY,
+        };
+        let mut example_sources = Vec::new();
+        for (j, e) in t.examples.iter().flatten().enumerate() {
+            match self.example(e.get_ref(), folder) {
+                Ok(source) => example_sources.push(source),
+                Err(message) => {
+                    self.problem(e.span(), &key(&format!("examples[{j}]")), message);
+                    ok = false;
+                }
+            }
+        }
+        let match_mode = match &t.match_mode {
+            Some(m) => match m.get_ref().parse::<topics::MatchMode>() {
+                Ok(mode) => mode,
+                Err(message) => {
+                    self.problem(m.span(), &key("match"), message);
+                    return None;
+                }
+            },
+            None => topics::Topic::default_mode(t.query.is_some(), t.examples.is_some()),
+        };
+        if t.query.is_none() && t.examples.is_none() {
+            self.problem(
+                t.slug.span(),
+                &key("query"),
+                "a topic needs a query, examples, or both",
+            );
+            return None;
+        }
+        if !ok {
+            return None;
+        }
+        let mut topic = topics::Topic {
+            slug: slug.to_string(),
+            title: t.title.clone(),
+            query,
+            min_score,
+            examples: None,
+            example_sources,
+            min_similarity,
+            match_mode,
+        };
+        if let Err(e) = topic.validate() {
+            let span = t.match_mode.as_ref().map_or(t.slug.span(), |m| m.span());
+            self.problem(span, &key("match"), e.to_string());
+            return None;
+        }
+        // A first profile from the file examples alone, so `check` reports
+        // unusable examples; start-up rebuilds it with URL examples and the
+        // archive's word statistics.
+        let has_file_examples = topic
+            .example_sources
+            .iter()
+            .any(|s| matches!(s, topics::ExampleSource::Text(_)));
+        if has_file_examples && let Err(e) = topic.build_profile(&[], &[]) {
+            self.problem(t.slug.span(), &key("examples"), e.to_string());
+            return None;
+        }
+        Some(topic)
+    }
+
+    /// Reads one `examples` entry: an http(s) URL of an archived article,
+    /// or a file relative to the config's folder — saved HTML (`.html`,
+    /// `.htm`, whose main content is extracted) or plain text (first line
+    /// the title, the rest the article).
+    fn example(&self, entry: &str, folder: &Path) -> Result<topics::ExampleSource, String> {
+        if entry.starts_with("http://") || entry.starts_with("https://") {
+            return Url::parse(entry)
+                .map(topics::ExampleSource::Url)
+                .map_err(|e| format!("invalid URL {entry:?}: {e}"));
+        }
+        let path = folder.join(entry);
+        let content = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read example {}: {e}", path.display()))?;
+        let is_html = path
+            .extension()
+            .and_then(|x| x.to_str())
+            .is_some_and(|x| x.eq_ignore_ascii_case("html") || x.eq_ignore_ascii_case("htm"));
+        let (title, text) = if is_html {
+            let absolute = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+            let base = Url::from_file_path(&absolute)
+                .map_err(|()| format!("cannot make a URL of {}", path.display()))?;
+            let a = crate::extract::article(&content, &base, &crate::extract::Rules::none())
+                .map_err(|e| format!("cannot extract example {}: {e}", path.display()))?;
+            (a.title.unwrap_or_default(), a.text)
+        } else {
+            let content = content.trim_start();
+            let (title, rest) = content.split_once('\n').unwrap_or((content, ""));
+            (title.trim().to_string(), rest.trim().to_string())
+        };
+        Ok(topics::ExampleSource::Text(topics::ExampleText {
+            origin: entry.to_string(),
+            title,
+            text,
+        }))
+    }
+
     fn resolve(&mut self, file: file::FileConfig, path: &Path) -> Config {
         let folder = path.parent().unwrap_or(Path::new("."));
 
@@ -442,19 +583,8 @@ impl Resolver<'_> {
                     format!("topic slug {slug:?} is used twice"),
                 );
             }
-            match topics::Query::parse(t.query.get_ref()) {
-                Ok(query) => topics.push(topics::Topic {
-                    slug: slug.to_string(),
-                    title: t.title.clone(),
-                    query,
-                }),
-                Err(e) => {
-                    // Point at the offending character inside the string
-                    // value: +1 skips the opening quote.
-                    let start =
-                        t.query.span().start + 1 + byte_offset(t.query.get_ref(), e.position);
-                    self.problem(start..start, &key("query"), e.to_string());
-                }
+            if let Some(topic) = self.topic(t, slug, folder, &key) {
+                topics.push(topic);
             }
         }
 
@@ -491,9 +621,52 @@ fn check_log_filter(value: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// Byte offset of the `chars`-th character of `s`.
-fn byte_offset(s: &str, chars: usize) -> usize {
-    s.char_indices().nth(chars).map_or(s.len(), |(i, _)| i)
+/// Byte offset in the file of the `chars`-th character of the string value
+/// whose TOML source is at `span`. Handles the four TOML string forms: the
+/// opening quote(s), the newline right after a multi-line opener (which TOML
+/// drops), and in basic strings the escapes (`\"` is one character of the
+/// value but two of the file).
+fn string_value_offset(text: &str, span: Range<usize>, chars: usize) -> usize {
+    let raw = text.get(span.clone()).unwrap_or("");
+    let (open, basic) = if raw.starts_with("\"\"\"") {
+        (3, true)
+    } else if raw.starts_with("'''") {
+        (3, false)
+    } else {
+        (1, raw.starts_with('"'))
+    };
+    let mut offset = (span.start + open).min(span.end);
+    let mut rest = text.get(offset..span.end).unwrap_or("");
+    if open == 3 {
+        if let Some(r) = rest.strip_prefix("\r\n") {
+            offset += 2;
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix('\n') {
+            offset += 1;
+            rest = r;
+        }
+    }
+    let mut it = rest.char_indices().peekable();
+    let mut seen = 0;
+    while let Some((i, c)) = it.next() {
+        if seen == chars {
+            return offset + i;
+        }
+        if basic && c == '\\' {
+            // \uXXXX and \UXXXXXXXX are one character each; other escapes
+            // are a backslash and one character.
+            let skip = match it.peek().map(|&(_, n)| n) {
+                Some('u') => 5,
+                Some('U') => 9,
+                _ => 1,
+            };
+            for _ in 0..skip {
+                it.next();
+            }
+        }
+        seen += 1;
+    }
+    offset + rest.len()
 }
 
 fn is_valid_slug(slug: &str) -> bool {

@@ -71,8 +71,8 @@ impl Store {
                  ON CONFLICT (source_id, entry_key) DO NOTHING",
             )?;
             let mut matched = tx.prepare_cached(
-                "INSERT OR REPLACE INTO topic_matches (topic, article_id, score, terms)
-                 VALUES (?1, ?2, ?3, ?4)",
+                "INSERT OR REPLACE INTO topic_matches (topic, article_id, score, terms, evidence)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             for a in articles {
                 let (extraction, error) = match &a.extraction {
@@ -106,8 +106,8 @@ impl Store {
                 let id = tx.last_insert_rowid();
                 super::search::index_article(&tx, id, &a.title, &a.text)?;
                 for m in &a.matches {
-                    let terms = serde_json::to_string(&m.terms).unwrap_or_else(|_| "[]".into());
-                    matched.execute(params![m.slug, id, m.score, terms])?;
+                    let (terms, evidence) = super::topics::match_json(m);
+                    matched.execute(params![m.slug, id, m.score, terms, evidence])?;
                     counts.matches += 1;
                 }
             }

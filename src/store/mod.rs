@@ -17,6 +17,7 @@ mod migrate;
 mod retention;
 mod search;
 mod sources;
+mod topics;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -124,6 +125,27 @@ impl Store {
             .map_err(open_err)?;
         migrate::run(&mut conn, path)?;
         search::start_rebuild_if_stale(&mut conn)?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens an existing database read-only, without migrating it: for
+    /// commands that promise to change nothing (`feedsieve explain`,
+    /// `feedsieve topics test`). Fails when the file does not exist.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(open_err)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             path: path.to_path_buf(),

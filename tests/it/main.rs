@@ -10,3 +10,4 @@ mod pipeline;
 mod retention;
 mod search;
 mod service;
+mod topics;

@@ -1,6 +1,7 @@
 //! Test set-up: a loopback origin serving the fixture site, a temp-dir
 //! SQLite file, and the real pipeline and HTTP server wired to them.
 
+pub mod labeled_set;
 pub mod process;
 
 use std::net::SocketAddr;
