@@ -255,8 +255,8 @@ fn read_outline<R>(reader: &NsReader<R>, e: &BytesStart) -> Outline {
     }))
 }
 
-/// Writes `subscriptions` as an OPML 2.0 document titled `title`, one
-/// folder per category, in the order given.
+/// Writes `subscriptions` as an OPML 2.0 document titled `title`, in the
+/// order given, in folders by category.
 pub fn render(
     title: &str,
     subscriptions: &[Subscription],
@@ -277,13 +277,12 @@ pub fn render(
         created.to_rfc2822()
     );
     out.push_str("  </head>\n  <body>\n");
-    let mut categories: Vec<Option<&str>> = Vec::new();
-    for s in subscriptions {
-        if !categories.contains(&s.category.as_deref()) {
-            categories.push(s.category.as_deref());
-        }
-    }
-    for category in categories {
+    // Consecutive subscriptions of one category share a folder. The order
+    // of the list is kept exactly (it is the config's order); a category
+    // that comes back later gets a second folder of the same name, which
+    // readers merge on import.
+    for run in subscriptions.chunk_by(|a, b| a.category == b.category) {
+        let category = run[0].category.as_deref();
         let indent = match category {
             Some(c) => {
                 let c = escape(c);
@@ -292,10 +291,7 @@ pub fn render(
             }
             None => "    ",
         };
-        for s in subscriptions
-            .iter()
-            .filter(|s| s.category.as_deref() == category)
-        {
+        for s in run {
             let t = escape(&s.title);
             let _ = write!(
                 out,
@@ -370,10 +366,8 @@ mod tests {
         let text = render("feedsieve", &subs, chrono::Utc::now());
         let doc = parse(text.as_bytes()).unwrap();
         assert_eq!(doc.title.as_deref(), Some("feedsieve"));
-        // Grouped by category: a and c share a folder, b stands alone.
-        let mut expected = subs.clone();
-        expected.swap(1, 2);
-        assert_eq!(doc.subscriptions, expected);
+        // In order, though a and c are in one category with b between.
+        assert_eq!(doc.subscriptions, subs);
         assert!(doc.skipped.is_empty());
     }
 

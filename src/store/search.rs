@@ -102,12 +102,12 @@ pub(super) fn start_rebuild_if_stale(conn: &mut Connection) -> rusqlite::Result<
         if last > 0 {
             set_meta(&tx, "search_reindex_upto", "0")?;
             set_meta(&tx, "search_reindex_last", &last.to_string())?;
+            tracing::info!(
+                analyzer = search::ANALYZER,
+                articles = last,
+                "search index will be rebuilt"
+            );
         }
-        tracing::info!(
-            analyzer = search::ANALYZER,
-            articles = last,
-            "search index will be rebuilt"
-        );
     }
     tx.commit()
 }

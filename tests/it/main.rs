@@ -6,6 +6,7 @@ mod support;
 mod backup;
 mod cli;
 mod config_files;
+mod opml;
 mod pipeline;
 mod retention;
 mod search;
