@@ -89,3 +89,45 @@ async fn the_configured_level_applies_and_changes_on_reload_unless_rust_log_is_s
     let d = DaemonProcess::start(&other, &path, &[("RUST_LOG", "info")]).await;
     assert!(d.log().contains("feedsieve started"), "{}", d.log());
 }
+
+#[tokio::test]
+async fn fetch_draws_a_progress_bar_on_a_terminal_and_plain_lines_otherwise() {
+    let o = MockServer::start().await;
+    serve_fixture(&o, "/kazpravda.rss", "kazpravda.rss", "application/rss+xml").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    std::fs::write(&path, config(&o, "info")).unwrap();
+    let bin = env!("CARGO_BIN_EXE_feedsieve");
+
+    // Not a terminal: one plain line per source and the summary.
+    let out = Command::new(bin)
+        .args(["--config", path.to_str().unwrap(), "fetch"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stdout.starts_with("Kazpravda: 2 entries, 2 new"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("1 sources refreshed, 0 failed\n"),
+        "{stdout}"
+    );
+    for text in [&stdout, &stderr] {
+        assert!(!text.contains('\r') && !text.contains('\u{1b}'), "{text:?}");
+    }
+
+    // A terminal: util-linux's `script` runs the command on a
+    // pseudo-terminal, where the bar is drawn (and redrawn with \r).
+    let out = Command::new("script")
+        .args(["-qec"])
+        .arg(format!("{bin} --config {} fetch", path.display()))
+        .arg("/dev/null")
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{tty}");
+    assert!(tty.contains("/1 sources") && tty.contains('\r'), "{tty:?}");
+    assert!(tty.contains("Kazpravda: 2 entries, 0 new"), "{tty:?}");
+}
