@@ -33,8 +33,10 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::{AbortHandle, JoinSet};
 
 use crate::config::{Config, SourceConfig, StoreConfig};
+use crate::dedupe;
 use crate::fetch::Fetcher;
 use crate::logging::LevelHandle;
+use crate::model::ArticleId;
 use crate::publish::{self, AppState, TopicInfo};
 use crate::reclassify;
 use crate::refresh::{self, Pipeline, RefreshReport};
@@ -53,10 +55,12 @@ pub fn pipeline(config: &Config) -> anyhow::Result<Pipeline> {
         .with_context(|| format!("cannot register sources in {}", config.store.path.display()))?;
     let fetcher = Fetcher::new(&config.fetch)?;
     let topics = topics_over_archive(&store, &config.topics)?;
+    let stories = Arc::new(stories(&store, &config.dedupe)?);
     Ok(Pipeline {
         fetcher,
         store,
         topics: Arc::new(topics),
+        stories,
     })
 }
 
@@ -82,6 +86,38 @@ fn topics_over_archive(store: &Store, topics: &[Topic]) -> anyhow::Result<Vec<To
         );
     }
     Ok(topics)
+}
+
+/// Rebuilds the near-duplicate index from the fingerprints stored for the
+/// last window (older articles cannot match anything new). Fingerprints
+/// the index cannot use (made by another version) are re-made from the
+/// stored text and stored again.
+fn stories(store: &Store, config: &crate::config::DedupeConfig) -> anyhow::Result<dedupe::Stories> {
+    let params = dedupe::FingerprintParams::DEFAULT;
+    let rule = config.rule;
+    let since = Utc::now() - rule.window;
+    let stored = store
+        .fingerprints_since(since)
+        .context("cannot read stored fingerprints")?;
+    let count = stored.len();
+    let (stories, stale) = dedupe::Stories::rebuild(params, rule, stored);
+    if !stale.is_empty() {
+        let ids: Vec<ArticleId> = stale.iter().map(|(a, _, _)| *a).collect();
+        let published: std::collections::HashMap<ArticleId, _> =
+            stale.iter().map(|(a, when, _)| (*a, *when)).collect();
+        let mut index = stories.lock();
+        for (article, text) in store.article_texts(&ids)? {
+            let fp = dedupe::fingerprint(&text, params);
+            let keep = fp.words >= rule.min_words;
+            store.set_fingerprint(article, keep.then(|| fp.to_bytes()).as_deref())?;
+            if keep && let Some(when) = published.get(&article) {
+                index.insert(article, *when, &fp)?;
+            }
+        }
+        tracing::info!(count = stale.len(), "re-made stored fingerprints");
+    }
+    tracing::info!(articles = count, "near-duplicate index rebuilt");
+    Ok(stories)
 }
 
 /// One pass over every enabled source, at most `fetch.concurrency` at a
@@ -275,6 +311,12 @@ impl Daemon {
             summary.restart_needed.push("server");
             new.server = old.server.clone();
         }
+        // The near-duplicate index and the HTTP server's preferred sources
+        // are built from [dedupe] at start-up.
+        if new.dedupe != old.dedupe {
+            summary.restart_needed.push("dedupe");
+            new.dedupe = old.dedupe.clone();
+        }
 
         let current = self.live.borrow().clone();
         let fetcher = if new.fetch != old.fetch {
@@ -306,6 +348,7 @@ impl Daemon {
                 fetcher,
                 store,
                 topics: Arc::new(topics),
+                stories: current.pipeline.stories.clone(),
             },
             permits,
             retention: new.store.clone(),

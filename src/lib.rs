@@ -7,7 +7,8 @@
 pub mod config;
 /// The scheduler and server, run until a signal.
 pub mod daemon;
-/// Canonical URLs and "same story?" checks.
+/// Canonical URLs, text hashes, near-duplicate fingerprints and their
+/// index: "seen this page?" and "same story?".
 pub mod dedupe;
 /// Page HTML → main text, sanitized HTML and metadata.
 pub mod extract;

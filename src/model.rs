@@ -19,6 +19,47 @@ pub struct SourceId(pub i64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ArticleId(pub i64);
 
+/// Row id of a story: one news event, told by one or more articles. Output
+/// feeds use it as the item id, so a story keeps its id when it gains a
+/// reprint or a new representative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StoryId(pub i64);
+
+/// Which story a new article belongs to, as `dedupe` decided before it is
+/// stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoryLink {
+    /// Nothing like it is stored: it starts a new story.
+    New,
+    /// The same story as a stored article (a reprint, or an exact copy on
+    /// another outlet).
+    Joins(ArticleId),
+    /// The same story as the article at this index of the same batch.
+    JoinsBatch(usize),
+    /// The same page as a stored article of the same source (listed again
+    /// under another GUID): kept only so its entry is not fetched again,
+    /// never shown.
+    CopyOf(ArticleId),
+    /// The same page as the article at this index of the same batch.
+    CopyOfBatch(usize),
+}
+
+/// Stored articles (and their sources) with a given normalized-text hash,
+/// earliest first: the exact copies of a new text.
+pub type ExactCopies = std::collections::HashMap<[u8; 32], Vec<(ArticleId, SourceId)>>;
+
+/// A stored near-duplicate fingerprint: the article, its publication time
+/// and the fingerprint's byte form.
+pub type StoredFingerprint = (ArticleId, DateTime<Utc>, Vec<u8>);
+
+/// Another outlet's copy of a story, listed under the representative.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlsoReported {
+    pub url: Option<String>,
+    pub source: String,
+    pub title: String,
+}
+
 /// HTTP validators remembered per source for conditional GET (RFC 9110 §13).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Validators {
@@ -114,6 +155,12 @@ pub struct NewArticle {
     pub lang: Option<String>,
     pub extraction: ExtractionStatus,
     pub matches: Vec<TopicMatch>,
+    /// SHA-256 of the normalized text (`dedupe::text_hash`).
+    pub text_hash: [u8; 32],
+    /// Near-duplicate fingerprint in its stored byte form, when the text
+    /// is long enough to have a useful one.
+    pub fingerprint: Option<Vec<u8>>,
+    pub story: StoryLink,
 }
 
 /// Where an article's stored content came from.
@@ -128,9 +175,12 @@ pub enum ExtractionStatus {
     Failed(String),
 }
 
-/// A stored article as the publisher sees it.
+/// A stored story as the publisher sees it: its representative article,
+/// and the other outlets' copies.
 #[derive(Debug, Clone)]
 pub struct StoredItem {
+    pub story: StoryId,
+    /// The representative article.
     pub id: ArticleId,
     pub source_name: String,
     pub source_url: String,
@@ -142,6 +192,8 @@ pub struct StoredItem {
     pub published: DateTime<Utc>,
     pub updated: DateTime<Utc>,
     pub terms: Vec<String>,
+    /// The story's other copies, earliest first.
+    pub also: Vec<AlsoReported>,
 }
 
 /// A stored article as classification sees it: enough to re-run topics

@@ -1,7 +1,8 @@
 //! Runs ONE source through the whole pipeline. Read this first.
 //!
-//! fetch → parse → "seen before?" → fetch pages → extract → classify → store,
-//! one stage per line, each called module-qualified. A refresh never fails
+//! fetch → parse → "seen before?" (entry key, canonical URL) → fetch pages →
+//! extract → classify → "same story?" (text hash, fingerprint) → store, one
+//! stage per line, each called module-qualified. A refresh never fails
 //! loudly: whatever goes wrong becomes the source's recorded status and a
 //! log line, and the other sources are not affected. Everything a refresh
 //! learns is stored in one transaction at the end.
@@ -16,7 +17,7 @@ use crate::config::SourceConfig;
 use crate::dedupe;
 use crate::extract;
 use crate::fetch::{self, FeedResponse, Fetcher};
-use crate::model::{Entry, ExtractionStatus, NewArticle, SourceId};
+use crate::model::{Entry, ExtractionStatus, NewArticle, SourceId, StoryLink};
 use crate::parse;
 use crate::schedule;
 use crate::store::{SavedCounts, Store, StoreError};
@@ -32,6 +33,8 @@ pub struct Pipeline {
     pub fetcher: Fetcher,
     pub store: Store,
     pub topics: Arc<Vec<Topic>>,
+    /// The near-duplicate index, shared by all refreshes.
+    pub stories: Arc<dedupe::Stories>,
 }
 
 /// How one refresh ended.
@@ -171,20 +174,52 @@ async fn run(
     let fresh = {
         let store = p.store.clone();
         let entries = feed.entries;
-        tokio::task::spawn_blocking(move || -> Result<Vec<Entry>, StoreError> {
-            let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
-            let known = store.known_entry_keys(id, &keys)?;
-            let mut seen = std::collections::HashSet::new();
-            Ok(entries
-                .into_iter()
-                .filter(|e| !known.contains(&e.key) && seen.insert(e.key.clone()))
-                .collect())
-        })
+        tokio::task::spawn_blocking(
+            move || -> Result<Vec<(Entry, Option<StoryLink>)>, StoreError> {
+                let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+                let known = store.known_entry_keys(id, &keys)?;
+                let mut seen = std::collections::HashSet::new();
+                let fresh: Vec<Entry> = entries
+                    .into_iter()
+                    .filter(|e| !known.contains(&e.key) && seen.insert(e.key.clone()))
+                    .collect();
+                // The same page listed again under another GUID is known by its
+                // canonical URL: it is recorded (so its entry is not looked at
+                // again) but not scraped.
+                let urls: Vec<Option<String>> = fresh
+                    .iter()
+                    .map(|e| e.url.as_ref().map(dedupe::canonical_url))
+                    .collect();
+                let at_urls = store.articles_at_urls(
+                    id,
+                    &urls
+                        .iter()
+                        .flatten()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>(),
+                )?;
+                Ok(fresh
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, e)| {
+                        let copy = urls[i].as_ref().and_then(|u| {
+                            at_urls.get(u).map(|a| StoryLink::CopyOf(*a)).or_else(|| {
+                                urls[..i]
+                                    .iter()
+                                    .position(|v| v.as_ref() == Some(u))
+                                    .map(StoryLink::CopyOfBatch)
+                            })
+                        });
+                        (e, copy)
+                    })
+                    .collect())
+            },
+        )
         .await??
     };
 
-    let articles: Vec<NewArticle> = stream::iter(fresh)
-        .map(|entry| {
+    let mut articles: Vec<NewArticle> = stream::iter(fresh)
+        .map(|(entry, copy)| {
             // One span per article: its log lines (a page that would not
             // load, an extraction that failed) name the entry they concern.
             let span = tracing::info_span!(
@@ -192,7 +227,7 @@ async fn run(
                 entry.key = %entry.key,
                 article.url = entry.url.as_ref().map_or("", |u| u.as_str()),
             );
-            article(p, source, entry, now).instrument(span)
+            article(p, source, entry, copy, now).instrument(span)
         })
         .buffered(PAGES_AT_ONCE)
         .collect()
@@ -203,10 +238,36 @@ async fn run(
         .count();
 
     let saved = {
-        let store = p.store.clone();
+        let (store, stories) = (p.store.clone(), p.stories.clone());
         let validators = fetched.validators;
-        tokio::task::spawn_blocking(move || {
-            store.save_refresh(id, now, next, &validators, &articles)
+        tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+            // Held from the story decision until the articles are indexed,
+            // so two outlets' copies saved at once cannot both start a story.
+            let mut index = stories.lock();
+            let batch: Vec<dedupe::NewText> =
+                articles.iter().map(|a| new_text(a, &index)).collect();
+            let window = index.rule().window;
+            let since = articles.iter().map(|a| a.published).min().unwrap_or(now) - window;
+            let hashes: Vec<[u8; 32]> = articles.iter().map(|a| a.text_hash).collect();
+            let exact = store.exact_copies(&hashes, since)?;
+            let links = dedupe::link_batch(&index, id, &batch, &exact);
+            for (a, link) in articles.iter_mut().zip(links) {
+                a.story = link;
+            }
+            let (saved, stored) = store.save_refresh(id, now, next, &validators, &articles)?;
+            for (i, article) in stored {
+                let is_copy = matches!(
+                    articles[i].story,
+                    StoryLink::CopyOf(_) | StoryLink::CopyOfBatch(_)
+                );
+                if let (Some(fp), false) = (&batch[i].fingerprint, is_copy)
+                    && let Err(e) = index.insert(article, articles[i].published, fp)
+                {
+                    tracing::error!(error = %e, "cannot index the article's fingerprint");
+                }
+            }
+            stories.prune_if_due(&mut index, now);
+            Ok(saved)
         })
         .await??
     };
@@ -220,12 +281,33 @@ async fn run(
     ))
 }
 
+/// What the story decision needs of an article; the fingerprint is only
+/// kept for texts long enough to be matched on it.
+fn new_text(a: &NewArticle, index: &dedupe::NearDupIndex) -> dedupe::NewText {
+    let fingerprint = a.fingerprint.as_ref().and_then(|bytes| {
+        dedupe::Fingerprint::from_bytes(0, bytes)
+            .ok()
+            .filter(|fp| fp.params == index.params())
+    });
+    dedupe::NewText {
+        published: a.published,
+        text_hash: a.text_hash,
+        fingerprint,
+        decided: match a.story {
+            StoryLink::New => None,
+            link => Some(link),
+        },
+    }
+}
+
 /// Turns one new entry into an article: its page's main text when the
 /// source asks for full text, else (or when that fails) the feed's content.
+/// A `copy` (the same page as a stored article) is not scraped.
 async fn article(
     p: &Pipeline,
     source: &SourceConfig,
     entry: Entry,
+    copy: Option<StoryLink>,
     now: DateTime<Utc>,
 ) -> NewArticle {
     let feed_html = entry
@@ -235,7 +317,7 @@ async fn article(
         .unwrap_or_default();
     let base = entry.url.clone().unwrap_or_else(|| source.url.clone());
 
-    let extracted = match (&entry.url, source.full_text) {
+    let extracted = match (&entry.url, source.full_text && copy.is_none()) {
         (Some(url), true) => Some(page_article(p, url).await),
         (None, true) => Some(Err("the entry has no link to fetch".to_string())),
         (_, false) => None,
@@ -300,7 +382,16 @@ async fn article(
         },
         &p.topics,
     );
+    // Fingerprinting is CPU work of a few hundred microseconds (BENCHMARKS.md).
+    let fingerprint = {
+        let fp = dedupe::fingerprint(&text, dedupe::FingerprintParams::DEFAULT);
+        let min_words = p.stories.rule().min_words;
+        (fp.words >= min_words).then(|| fp.to_bytes())
+    };
     NewArticle {
+        text_hash: dedupe::text_hash(&text).0,
+        fingerprint,
+        story: copy.unwrap_or(StoryLink::New),
         canonical_url: entry.url.as_ref().map(dedupe::canonical_url),
         author: entry
             .author

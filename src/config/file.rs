@@ -21,6 +21,8 @@ pub struct FileConfig {
     #[serde(default)]
     pub log: LogTable,
     #[serde(default)]
+    pub dedupe: DedupeTable,
+    #[serde(default)]
     pub source: Vec<SourceTable>,
     #[serde(default)]
     pub topic: Vec<TopicTable>,
@@ -55,6 +57,16 @@ pub struct FetchTable {
     pub concurrency: Option<Spanned<u32>>,
     pub user_agent: Option<String>,
     pub allow_private_networks: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DedupeTable {
+    pub threshold: Option<Spanned<f64>>,
+    pub window: Option<Spanned<String>>,
+    pub min_words: Option<Spanned<u32>>,
+    pub min_shared: Option<Spanned<u32>>,
+    pub prefer: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -36,8 +36,20 @@ pub struct Config {
     pub server: ServerConfig,
     pub fetch: FetchConfig,
     pub log: LogConfig,
+    pub dedupe: DedupeConfig,
     pub sources: Vec<SourceConfig>,
     pub topics: Vec<topics::Topic>,
+}
+
+/// When two articles are one story (`[dedupe]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DedupeConfig {
+    /// How two texts are compared; threshold, window and minimum sizes come
+    /// from the file, the rest is the measured default.
+    pub rule: crate::dedupe::MatchRule,
+    /// Source names whose copy represents a story, best first; stories
+    /// without such a copy are represented by their earliest article.
+    pub prefer: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -522,6 +534,45 @@ impl Resolver<'_> {
             allow_private_networks: file.fetch.allow_private_networks.unwrap_or(false),
         };
 
+        let default_rule = crate::dedupe::MatchRule::DEFAULT;
+        let threshold = match &file.dedupe.threshold {
+            Some(t) if !(*t.get_ref() > 0.0 && *t.get_ref() <= 1.0) => {
+                self.problem(
+                    t.span(),
+                    "dedupe.threshold",
+                    "must be above 0 and at most 1",
+                );
+                default_rule.threshold
+            }
+            Some(t) => *t.get_ref(),
+            None => default_rule.threshold,
+        };
+        let window = file
+            .dedupe
+            .window
+            .as_ref()
+            .and_then(|d| self.duration(d, "dedupe.window"))
+            .and_then(|d| chrono::TimeDelta::from_std(d).ok())
+            .unwrap_or(default_rule.window);
+        let dedupe = DedupeConfig {
+            rule: crate::dedupe::MatchRule {
+                threshold,
+                window,
+                min_words: file
+                    .dedupe
+                    .min_words
+                    .as_ref()
+                    .map_or(default_rule.min_words, |m| *m.get_ref()),
+                min_shared: file
+                    .dedupe
+                    .min_shared
+                    .as_ref()
+                    .map_or(default_rule.min_shared, |m| *m.get_ref()),
+                ..default_rule
+            },
+            prefer: Vec::new(),
+        };
+
         let mut sources: Vec<SourceConfig> = Vec::new();
         let mut names = std::collections::HashSet::new();
         for (i, s) in file.source.iter().enumerate() {
@@ -588,6 +639,19 @@ impl Resolver<'_> {
             }
         }
 
+        let mut dedupe = dedupe;
+        for (i, name) in file.dedupe.prefer.iter().flatten().enumerate() {
+            if sources.iter().any(|s| &s.name == name.get_ref()) {
+                dedupe.prefer.push(name.get_ref().clone());
+            } else {
+                self.problem(
+                    name.span(),
+                    &format!("dedupe.prefer[{i}]"),
+                    format!("no source is named {:?}", name.get_ref()),
+                );
+            }
+        }
+
         Config {
             path: path.to_path_buf(),
             store: StoreConfig {
@@ -598,6 +662,7 @@ impl Resolver<'_> {
             server: ServerConfig { listen, base_url },
             fetch,
             log,
+            dedupe,
             sources,
             topics,
         }
@@ -768,6 +833,45 @@ query = "peace"
         );
         assert_eq!(p[0].line, 3);
         assert_eq!(p[1].line, 7);
+    }
+
+    #[test]
+    fn the_dedupe_table_sets_the_match_rule_and_the_preferred_sources() {
+        let c = load("").unwrap();
+        assert_eq!(c.dedupe.rule, crate::dedupe::MatchRule::DEFAULT);
+        assert!(c.dedupe.prefer.is_empty());
+        let c = load(
+            r#"
+[dedupe]
+threshold = 0.4
+window = "2d"
+min_words = 60
+min_shared = 50
+prefer = ["Kazpravda"]
+
+[[source]]
+name = "Kazpravda"
+url = "https://kazpravda.kz/rss/"
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.dedupe.rule.threshold, 0.4);
+        assert_eq!(c.dedupe.rule.window, chrono::TimeDelta::days(2));
+        assert_eq!(
+            (c.dedupe.rule.min_words, c.dedupe.rule.min_shared),
+            (60, 50)
+        );
+        assert_eq!(c.dedupe.prefer, ["Kazpravda"]);
+    }
+
+    #[test]
+    fn a_bad_dedupe_threshold_and_an_unknown_preferred_source_are_both_reported() {
+        let p = problems("[dedupe]\nthreshold = 1.5\nprefer = [\"Nobody\"]\n");
+        let keys: Vec<&str> = p.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["dedupe.threshold", "dedupe.prefer[0]"], "{p:?}");
+        assert_eq!((p[0].line, p[1].line), (2, 3));
+        let p = problems("[dedupe]\ntreshold = 0.3\n");
+        assert!(p[0].message.contains("treshold"), "{p:?}");
     }
 
     #[test]

@@ -1,53 +1,53 @@
-//! Dedupe: "seen this page before?" and, later, "same story as another
-//! outlet's?".
+//! Dedupe: "seen this page before?" and "same story as another outlet's?".
 //!
-//! In: URLs (and extracted text). Out: canonical forms and keys to compare.
-//! Pure: never touches the network or the store.
+//! Owns canonical URLs ([`canonical_url`]), the normalized-text hash for
+//! exact copies ([`text_hash`]), near-duplicate fingerprints of extracted
+//! text ([`fingerprint`]) and the in-memory index that finds the stored
+//! article a new text is a light edit of ([`NearDupIndex`]).
+//!
+//! In: URLs, extracted text, fingerprints loaded from the store. Out:
+//! strings, hashes, fingerprints (with a byte form the store keeps as a
+//! BLOB) and match verdicts. This module never speaks SQL, never touches
+//! the network and never decides what a story's representative is shown
+//! as; the store persists, `refresh` calls the two checks at the right
+//! moments (the cheap URL/hash check before scraping, the near-duplicate
+//! check after extraction).
 
-use url::Url;
-
-/// Query parameters that only track where a click came from; two URLs that
-/// differ only in them are the same page.
-fn is_tracking_param(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    n.starts_with("utm_")
-        || matches!(
-            n.as_str(),
-            "fbclid" | "gclid" | "yclid" | "dclid" | "msclkid" | "_openstat" | "mc_cid" | "mc_eid"
-        )
-}
-
-/// The canonical form of a page URL: lower-case scheme and host and no
-/// default port (the url crate already normalizes those), no fragment, no
-/// tracking parameters, the remaining query sorted.
-pub fn canonical_url(url: &Url) -> String {
-    let mut u = url.clone();
-    u.set_fragment(None);
-    let mut pairs: Vec<(String, String)> = u
-        .query_pairs()
-        .filter(|(k, _)| !is_tracking_param(k))
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    if pairs.is_empty() {
-        u.set_query(None);
-    } else {
-        pairs.sort();
-        u.query_pairs_mut().clear().extend_pairs(pairs);
-    }
-    u.to_string()
-}
+mod canonical;
+mod fingerprint;
+mod index;
+mod stories;
+mod text;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
+mod fixtures_test;
 
-    #[test]
-    fn tracking_parameters_fragments_and_query_order_do_not_matter() {
-        let a = Url::parse("HTTPS://Kazpravda.KZ:443/n/1?b=2&utm_source=tg&a=1#top").unwrap();
-        let b = Url::parse("https://kazpravda.kz/n/1?a=1&b=2&fbclid=XYZ").unwrap();
-        assert_eq!(canonical_url(&a), "https://kazpravda.kz/n/1?a=1&b=2");
-        assert_eq!(canonical_url(&a), canonical_url(&b));
-        let c = Url::parse("https://kazpravda.kz/n/1?utm_medium=x").unwrap();
-        assert_eq!(canonical_url(&c), "https://kazpravda.kz/n/1");
-    }
+pub use canonical::canonical_url;
+pub use fingerprint::{
+    Fingerprint, FingerprintParams, containment_from_jaccard, estimate_jaccard, fingerprint,
+    fingerprint_normalized, shingle_set,
+};
+pub use index::{MatchRule, Measure, NearDupIndex, NearMatch, Similarity};
+pub use stories::{NewText, Stories, link_batch};
+pub use text::{TextHash, normalize, text_hash};
+
+/// What can go wrong in dedupe. Every variant names the article concerned;
+/// none is fatal to a refresh: the article is then treated as its own story.
+#[derive(Debug, thiserror::Error)]
+pub enum DedupeError {
+    /// A stored fingerprint BLOB could not be read. Re-make it from the
+    /// stored text.
+    #[error("stored fingerprint of article {article} is unreadable: {reason}")]
+    BadFingerprint { article: i64, reason: &'static str },
+    /// A fingerprint was made with other parameters than the index uses
+    /// (after an upgrade that changed them). Re-make it from the stored text.
+    #[error("fingerprint of article {article} was made with {found}, the index uses {expected}")]
+    OtherParams {
+        article: i64,
+        found: FingerprintParams,
+        expected: FingerprintParams,
+    },
+    /// The index holds 2³² articles; prune it.
+    #[error("near-duplicate index is full; article {article} was not indexed")]
+    Full { article: i64 },
 }

@@ -65,10 +65,11 @@ impl Format {
 const XML_DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
 
 /// A stable, globally unique id for an item: a tag URI (RFC 4151) made of
-/// the installation's host and the item's row id. It does not change when
-/// the article is updated, so readers never show an item twice.
+/// the installation's host and the item's story id. One item is one story,
+/// so the id does not change when the story gains a reprint or another
+/// copy becomes its representative: readers never show a story twice.
 pub fn item_id(meta: &FeedMeta, item: &StoredItem) -> String {
-    format!("tag:{},2026:item-{}", meta.id_authority, item.id.0)
+    format!("tag:{},2026:story-{}", meta.id_authority, item.story.0)
 }
 
 /// Where an item links to: the original article, or — when the feed gave
@@ -94,6 +95,32 @@ fn item_html(item: &StoredItem) -> String {
     }
 }
 
+/// The content with an "Also reported by" footer listing the story's other
+/// copies: RSS and JSON Feed have no standard element for related links,
+/// and every reader shows the content.
+fn item_html_with_footer(item: &StoredItem) -> String {
+    let mut html = item_html(item);
+    if !item.also.is_empty() {
+        let links: Vec<String> = item
+            .also
+            .iter()
+            .map(|a| {
+                let label = format!("{}: {}", a.source, a.title);
+                match &a.url {
+                    Some(u) => format!(
+                        "<a href=\"{}\">{}</a>",
+                        super::index::escape(u),
+                        super::index::escape(&label)
+                    ),
+                    None => super::index::escape(&label),
+                }
+            })
+            .collect();
+        html.push_str(&format!("\n<p>Also reported by: {}</p>", links.join("; ")));
+    }
+    html
+}
+
 pub fn render(format: Format, meta: &FeedMeta, items: &[StoredItem]) -> Vec<u8> {
     match format {
         Format::Atom => atom(meta, items),
@@ -113,7 +140,18 @@ fn atom(meta: &FeedMeta, items: &[StoredItem]) -> Vec<u8> {
     let entries = items
         .iter()
         .map(|it| {
-            let links = vec![link(&item_link(meta, it), "alternate", "text/html")];
+            let mut links = vec![link(&item_link(meta, it), "alternate", "text/html")];
+            // RFC 4287 §4.2.7.2: rel="related" is "a resource related to
+            // the entry" — the other outlets' copies of the story.
+            links.extend(it.also.iter().filter_map(|a| {
+                Some(a::Link {
+                    href: a.url.clone()?,
+                    rel: "related".to_string(),
+                    mime_type: Some("text/html".to_string()),
+                    title: Some(format!("{}: {}", a.source, a.title)),
+                    ..Default::default()
+                })
+            }));
             a::Entry {
                 id: item_id(meta, it),
                 title: a::Text::plain(it.title.clone()),
@@ -196,7 +234,7 @@ fn rss(meta: &FeedMeta, items: &[StoredItem]) -> Vec<u8> {
                 permalink: false,
             }),
             pub_date: Some(it.published.to_rfc2822()),
-            content: Some(item_html(it)),
+            content: Some(item_html_with_footer(it)),
             source: Some(rss::Source {
                 url: it.source_url.clone(),
                 title: Some(it.source_name.clone()),
@@ -287,6 +325,22 @@ struct JsonItem {
     authors: Vec<JsonAuthor>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tags: Vec<String>,
+    /// JSON Feed 1.1 extension (keys starting with "_"): the story's other
+    /// copies, for readers and scripts that want them as data.
+    #[serde(rename = "_feedsieve", skip_serializing_if = "Option::is_none")]
+    feedsieve: Option<JsonExtension>,
+}
+
+#[derive(Serialize)]
+struct JsonExtension {
+    also_reported_by: Vec<JsonAlso>,
+}
+
+#[derive(Serialize)]
+struct JsonAlso {
+    url: Option<String>,
+    source: String,
+    title: String,
 }
 
 fn json(meta: &FeedMeta, items: &[StoredItem]) -> Vec<u8> {
@@ -306,7 +360,7 @@ fn json(meta: &FeedMeta, items: &[StoredItem]) -> Vec<u8> {
                 id: item_id(meta, it),
                 url: item_link(meta, it),
                 title: it.title.clone(),
-                content_html: item_html(it),
+                content_html: item_html_with_footer(it),
                 summary: excerpt(&it.text, 400),
                 date_published: rfc3339(it.published),
                 date_modified: rfc3339(it.updated),
@@ -316,6 +370,17 @@ fn json(meta: &FeedMeta, items: &[StoredItem]) -> Vec<u8> {
                     .map(|a| JsonAuthor { name: a.clone() })
                     .collect(),
                 tags: it.terms.clone(),
+                feedsieve: (!it.also.is_empty()).then(|| JsonExtension {
+                    also_reported_by: it
+                        .also
+                        .iter()
+                        .map(|a| JsonAlso {
+                            url: a.url.clone(),
+                            source: a.source.clone(),
+                            title: a.title.clone(),
+                        })
+                        .collect(),
+                }),
             })
             .collect(),
     };
@@ -351,6 +416,7 @@ mod tests {
 
     fn item(text: &str, html: &str, url: Option<&str>) -> StoredItem {
         StoredItem {
+            story: crate::model::StoryId(3),
             id: crate::model::ArticleId(7),
             source_name: "S".into(),
             source_url: "http://s.test/rss".into(),
@@ -362,6 +428,7 @@ mod tests {
             published: DateTime::UNIX_EPOCH,
             updated: DateTime::UNIX_EPOCH,
             terms: vec![],
+            also: vec![],
         }
     }
 

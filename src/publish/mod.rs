@@ -47,6 +47,8 @@ pub struct AppState {
     pub topics: LiveTopics,
     /// Public address of the daemon, for self links.
     pub base_url: Url,
+    /// Sources whose copy represents a story, best first (`[dedupe]`).
+    pub prefer: Arc<Vec<String>>,
 }
 
 impl AppState {
@@ -67,6 +69,7 @@ impl AppState {
             store,
             topics,
             base_url: config.server.base_url.clone(),
+            prefer: Arc::new(config.dedupe.prefer.clone()),
         };
         (state, tx)
     }
@@ -114,12 +117,12 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 async fn index_page(State(state): State<AppState>) -> Response {
-    let store = state.store.clone();
+    let (store, prefer) = (state.store.clone(), state.prefer.clone());
     let data = tokio::task::spawn_blocking(move || -> Result<_, crate::store::StoreError> {
         Ok((
             store.source_statuses()?,
             store.topic_counts()?,
-            store.recent_items(20)?,
+            store.recent_items(20, &prefer)?,
         ))
     })
     .await;
@@ -176,14 +179,14 @@ async fn feed(
             None => return not_found(),
         }
     };
-    let store = state.store.clone();
+    let (store, prefer) = (state.store.clone(), state.prefer.clone());
     let items = {
         let slug = slug.clone();
         tokio::task::spawn_blocking(move || {
             if slug == ALL_SLUG {
-                store.recent_items(FEED_ITEMS)
+                store.recent_items(FEED_ITEMS, &prefer)
             } else {
-                store.topic_items(&slug, FEED_ITEMS)
+                store.topic_items(&slug, FEED_ITEMS, &prefer)
             }
         })
         .await

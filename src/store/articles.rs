@@ -5,8 +5,10 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
-use super::{Store, StoreError, from_unix, unix};
-use crate::model::{ArticleId, ExtractionStatus, NewArticle, SourceId, StoredItem, Validators};
+use super::{Store, StoreError, from_unix, stories, unix};
+use crate::model::{
+    ArticleId, ExtractionStatus, NewArticle, SourceId, StoredItem, StoryId, Validators,
+};
 
 /// What one refresh added.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -48,9 +50,13 @@ impl Store {
     }
 
     /// Stores the outcome of one successful refresh in one transaction: the
-    /// source's new validators and status, the new articles, their topic
-    /// matches. Either all of it is stored or none, so a crash mid-refresh
-    /// leaves the previous state and the next refresh redoes the work.
+    /// source's new validators and status, the new articles with the story
+    /// each belongs to (`NewArticle::story`), their topic matches. Either
+    /// all of it is stored or none, so a crash mid-refresh leaves the
+    /// previous state and the next refresh redoes the work.
+    ///
+    /// Also returns the id given to each stored article, by its index in
+    /// `articles`.
     pub fn save_refresh(
         &self,
         source: SourceId,
@@ -58,16 +64,18 @@ impl Store {
         next: DateTime<Utc>,
         validators: &Validators,
         articles: &[NewArticle],
-    ) -> Result<SavedCounts, StoreError> {
+    ) -> Result<(SavedCounts, Vec<(usize, ArticleId)>), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let mut counts = SavedCounts::default();
+        let mut stored: Vec<Option<(ArticleId, StoryId)>> = Vec::with_capacity(articles.len());
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO articles (source_id, entry_key, url, canonical_url, title, author,
                      summary, html, text, lang, published_at, updated_at, fetched_at,
-                     extraction, extraction_error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                     extraction, extraction_error, text_hash, fingerprint, duplicate_of)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                     ?16, ?17, ?18)
                  ON CONFLICT (source_id, entry_key) DO NOTHING",
             )?;
             let mut matched = tx.prepare_cached(
@@ -81,6 +89,7 @@ impl Store {
                     ExtractionStatus::Failed(e) => ("failed", Some(e.as_str())),
                 };
                 let updated = a.entry.updated.unwrap_or(a.published).max(a.published);
+                let (story, copy_of) = stories::resolve_link(&tx, a.story, &stored)?;
                 let inserted = insert.execute(params![
                     source.0,
                     a.entry.key,
@@ -97,13 +106,33 @@ impl Store {
                     unix(now),
                     extraction,
                     error,
+                    &a.text_hash[..],
+                    a.fingerprint,
+                    copy_of.map(|c| c.0),
                 ])?;
                 if inserted == 0 {
                     counts.known += 1;
+                    stored.push(None);
                     continue;
                 }
                 counts.new += 1;
                 let id = tx.last_insert_rowid();
+                // The story row is made only once the article is known to
+                // be new, so a conflicting entry leaves no empty story.
+                let story = match story {
+                    Some(s) => s,
+                    None => stories::new_story(&tx, now)?,
+                };
+                tx.execute(
+                    "UPDATE articles SET story_id = ?2 WHERE id = ?1",
+                    params![id, story.0],
+                )?;
+                stored.push(Some((ArticleId(id), story)));
+                if copy_of.is_some() {
+                    // A copy of a page already stored is never shown, so
+                    // it matches no topic either, nor is it searched.
+                    continue;
+                }
                 super::search::index_article(&tx, id, &a.title, &a.text)?;
                 for m in &a.matches {
                     let (terms, evidence) = super::topics::match_json(m);
@@ -126,35 +155,32 @@ impl Store {
             ],
         )?;
         tx.commit()?;
-        Ok(counts)
+        let ids = stored
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.map(|(id, _)| (i, id)))
+            .collect();
+        Ok((counts, ids))
     }
 
-    /// The newest `limit` articles matched by topic `slug`, newest first.
-    pub fn topic_items(&self, slug: &str, limit: usize) -> Result<Vec<StoredItem>, StoreError> {
-        self.items(
-            "SELECT a.id, s.name, s.url, a.url, a.title, a.author, a.html, a.text,
-                    a.published_at, a.updated_at, m.terms
-             FROM topic_matches m
-             JOIN articles a ON a.id = m.article_id
-             JOIN sources s ON s.id = a.source_id
-             WHERE m.topic = ?1
-             ORDER BY a.published_at DESC, a.id DESC
-             LIMIT ?2",
-            params![slug, limit as i64],
-        )
+    /// The newest `limit` stories matched by topic `slug`, newest first,
+    /// one item per story (see `story_items`).
+    pub fn topic_items(
+        &self,
+        slug: &str,
+        limit: usize,
+        prefer: &[String],
+    ) -> Result<Vec<StoredItem>, StoreError> {
+        self.story_items(Some(slug), limit, prefer)
     }
 
-    /// The newest `limit` articles of all sources, newest first.
-    pub fn recent_items(&self, limit: usize) -> Result<Vec<StoredItem>, StoreError> {
-        self.items(
-            "SELECT a.id, s.name, s.url, a.url, a.title, a.author, a.html, a.text,
-                    a.published_at, a.updated_at, '[]'
-             FROM articles a
-             JOIN sources s ON s.id = a.source_id
-             ORDER BY a.published_at DESC, a.id DESC
-             LIMIT ?1",
-            params![limit as i64],
-        )
+    /// The newest `limit` stories of all sources, newest first.
+    pub fn recent_items(
+        &self,
+        limit: usize,
+        prefer: &[String],
+    ) -> Result<Vec<StoredItem>, StoreError> {
+        self.story_items(None, limit, prefer)
     }
 
     /// One stored article, by id.
@@ -162,7 +188,7 @@ impl Store {
         Ok(self
             .items(
                 "SELECT a.id, s.name, s.url, a.url, a.title, a.author, a.html, a.text,
-                        a.published_at, a.updated_at, '[]'
+                        a.published_at, a.updated_at, '[]', coalesce(a.story_id, 0)
                  FROM articles a
                  JOIN sources s ON s.id = a.source_id
                  WHERE a.id = ?1",
@@ -181,6 +207,7 @@ impl Store {
         let rows = stmt.query_map(params, |r| {
             let terms: String = r.get(10)?;
             Ok(StoredItem {
+                story: StoryId(r.get(11)?),
                 id: ArticleId(r.get(0)?),
                 source_name: r.get(1)?,
                 source_url: r.get(2)?,
@@ -192,6 +219,7 @@ impl Store {
                 published: from_unix(r.get(8)?),
                 updated: from_unix(r.get(9)?),
                 terms: serde_json::from_str(&terms).unwrap_or_default(),
+                also: Vec::new(),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -20,6 +20,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0001_init.sql"),
     ),
     (
+        4,
+        "0004_stories",
+        include_str!("../../migrations/0004_stories.sql"),
+    ),
+    (
         5,
         "0005_topic_evidence",
         include_str!("../../migrations/0005_topic_evidence.sql"),

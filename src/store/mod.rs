@@ -17,6 +17,7 @@ mod migrate;
 mod retention;
 mod search;
 mod sources;
+mod stories;
 mod topics;
 
 use std::path::{Path, PathBuf};

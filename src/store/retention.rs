@@ -77,6 +77,14 @@ impl Store {
                 now,
             )?;
         }
+        if report.articles > 0 {
+            // A story whose every article was pruned is an empty row.
+            self.conn().execute(
+                "DELETE FROM stories
+                 WHERE NOT EXISTS (SELECT 1 FROM articles WHERE story_id = stories.id)",
+                [],
+            )?;
+        }
         let grace = chrono::Duration::from_std(TOMBSTONE_GRACE).unwrap_or(chrono::Duration::MAX);
         report.tombstones_dropped = self.conn().execute(
             "DELETE FROM tombstones WHERE seen_at < ?1",

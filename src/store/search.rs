@@ -149,29 +149,36 @@ impl Store {
                 return Ok(IndexState::Complete);
             };
             let mut stmt = conn.prepare_cached(
-                "SELECT id, title, text FROM articles WHERE id > ?1 AND id <= ?2
-                 ORDER BY id LIMIT ?3",
+                "SELECT id, title, text, duplicate_of IS NOT NULL FROM articles
+                 WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3",
             )?;
             let rows = stmt.query_map(params![upto, last, REINDEX_BATCH as i64], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
+                    r.get::<_, bool>(3)?,
                 ))
             })?;
             let rows: Vec<_> = rows.collect::<Result<_, _>>()?;
             (upto, last, rows)
         };
         let (upto, last, rows) = batch;
+        let last_read = rows.last().map(|r| r.0);
+        // A copy of a page already stored (`duplicate_of`) is never shown,
+        // so it is not searched either: `save_refresh` skips it too.
         let stems: Vec<(i64, String, String)> = rows
             .iter()
-            .map(|(id, title, text)| (*id, search::index_terms(title), search::index_terms(text)))
+            .filter(|(_, _, _, copy)| !copy)
+            .map(|(id, title, text, _)| {
+                (*id, search::index_terms(title), search::index_terms(text))
+            })
             .collect();
         {
             let mut conn = self.conn();
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             if rebuild_range(&tx)? == Some((upto, last)) {
-                let new_upto = stems.last().map_or(last, |s| s.0);
+                let new_upto = last_read.unwrap_or(last);
                 for (id, title, body) in &stems {
                     // Deleted since it was read: its index row must not
                     // come back.

@@ -12,4 +12,5 @@ mod pipeline;
 mod retention;
 mod search;
 mod service;
+mod stories;
 mod topics;

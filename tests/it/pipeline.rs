@@ -173,7 +173,7 @@ async fn topic_feeds_are_served_as_atom_rss_and_json_feed() {
         let kp = feed
             .entries
             .iter()
-            .find(|e| e.id.contains("item-"))
+            .find(|e| e.id.contains("story-"))
             .unwrap();
         assert!(kp.id.starts_with("tag:feeds.test,"), "{ext}: {}", kp.id);
     }

@@ -73,8 +73,9 @@ async fn articles_older_than_keep_are_pruned_and_not_taken_in_again() {
         ),
         0
     );
-    // Their search index rows went with them.
+    // Their search index rows went with them, and their stories.
     assert_eq!(count(&app, "SELECT count(*) FROM article_search"), 2);
+    assert_eq!(count(&app, "SELECT count(*) FROM stories"), 2);
 
     // The feed still lists them: the next pass takes in nothing.
     assert_eq!(new_articles(&app.fetch_pass().await), 0);
