@@ -119,7 +119,8 @@ pub fn parse(bytes: &[u8]) -> Result<Document, OpmlError> {
                                 }
                                 None
                             }
-                            Outline::Folder(name) => Some(name),
+                            // A folder without a name groups nothing.
+                            Outline::Folder(name) => (!name.is_empty()).then_some(name),
                             Outline::Unusable(why) => {
                                 doc.skipped.push(why);
                                 None
@@ -399,6 +400,11 @@ mod tests {
         assert_eq!(doc.subscriptions[0].title, "y.example");
         assert_eq!(doc.skipped.len(), 1);
         assert!(doc.skipped[0].contains("gopher"), "{:?}", doc.skipped);
+
+        // A folder outline without a name does not make an empty category.
+        let text = br#"<opml version="2.0"><body><outline>
+            <outline text="Z" xmlUrl="https://z.example/rss"/></outline></body></opml>"#;
+        assert_eq!(parse(text).unwrap().subscriptions[0].category, None);
     }
 
     #[test]
