@@ -131,3 +131,39 @@ async fn fetch_draws_a_progress_bar_on_a_terminal_and_plain_lines_otherwise() {
     assert!(tty.contains("/1 sources") && tty.contains('\r'), "{tty:?}");
     assert!(tty.contains("Kazpravda: 2 entries, 0 new"), "{tty:?}");
 }
+
+#[tokio::test]
+async fn lines_going_to_the_journal_carry_no_timestamp_of_their_own() {
+    use std::os::unix::fs::MetadataExt;
+    let o = MockServer::start().await;
+    serve_fixture(&o, "/kazpravda.rss", "kazpravda.rss", "application/rss+xml").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    std::fs::write(&path, config(&o, "info")).unwrap();
+
+    // systemd tells a service which stream is the journal by its device
+    // and inode in $JOURNAL_STREAM; here the "journal" is a file.
+    let run = |name: &str, journal_is_stderr: bool| {
+        let log = dir.path().join(name);
+        let file = std::fs::File::create(&log).unwrap();
+        let meta = file.metadata().unwrap();
+        let ino = if journal_is_stderr { meta.ino() } else { meta.ino() + 1 };
+        let status = Command::new(env!("CARGO_BIN_EXE_feedsieve"))
+            .args(["--config", path.to_str().unwrap(), "fetch"])
+            .env("RUST_LOG", "info")
+            .env("JOURNAL_STREAM", format!("{}:{ino}", meta.dev()))
+            .stdout(std::process::Stdio::null())
+            .stderr(file)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::fs::read_to_string(log).unwrap()
+    };
+    let journal = run("journal.log", true);
+    let first = journal.lines().next().unwrap();
+    assert!(first.trim_start().starts_with("INFO"), "{journal}");
+    // An inherited variable that names another stream changes nothing.
+    let inherited = run("other.log", false);
+    let first = inherited.lines().next().unwrap();
+    assert!(first.starts_with("20"), "{inherited}");
+}
