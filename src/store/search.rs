@@ -216,20 +216,42 @@ impl Store {
         order: SearchOrder,
         limit: usize,
     ) -> Result<Vec<SearchHit>, StoreError> {
+        // The 20 hits are chosen first from the index alone (or, newest
+        // first, by walking the date index from the top and checking each
+        // id against the matches; SQLite's planner otherwise looks up and
+        // sorts every match), and only those rows are read: joining every match to its article
+        // before the LIMIT read every matching text and took 60-130 ms for
+        // a common word in 20,000 articles (BENCHMARKS.md, "Search").
         // bm25 weights per column (title, body): a word in the title says
         // more about what an article is about than one in its text.
-        let order_by = match order {
-            SearchOrder::Relevance => "bm25(article_search, 4.0, 1.0), a.published_at DESC",
-            SearchOrder::Newest => "a.published_at DESC, a.id DESC",
+        let (hits, order_by) = match order {
+            SearchOrder::Relevance => (
+                "SELECT rowid AS id, bm25(article_search, 4.0, 1.0) AS score
+                 FROM article_search
+                 WHERE article_search MATCH ?1
+                   AND (?2 IS NULL OR rowid IN (
+                       SELECT id FROM articles
+                       WHERE source_id = (SELECT id FROM sources WHERE name = ?2)))
+                 ORDER BY score, rowid DESC
+                 LIMIT ?3",
+                "hits.score, a.id DESC",
+            ),
+            SearchOrder::Newest => (
+                "SELECT id, 0.0 AS score FROM articles INDEXED BY articles_by_published
+                 WHERE id IN (SELECT rowid FROM article_search WHERE article_search MATCH ?1)
+                   AND (?2 IS NULL OR source_id = (SELECT id FROM sources WHERE name = ?2))
+                 ORDER BY published_at DESC, id DESC
+                 LIMIT ?3",
+                "a.published_at DESC, a.id DESC",
+            ),
         };
         let sql = format!(
-            "SELECT a.id, s.name, a.url, a.title, a.text, a.published_at
-             FROM article_search
-             JOIN articles a ON a.id = article_search.rowid
+            "WITH hits AS ({hits})
+             SELECT a.id, s.name, a.url, a.title, a.text, a.published_at
+             FROM hits
+             JOIN articles a ON a.id = hits.id
              JOIN sources s ON s.id = a.source_id
-             WHERE article_search MATCH ?1 AND (?2 IS NULL OR s.name = ?2)
-             ORDER BY {order_by}
-             LIMIT ?3"
+             ORDER BY {order_by}"
         );
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&sql)?;

@@ -147,7 +147,11 @@ async fn lines_going_to_the_journal_carry_no_timestamp_of_their_own() {
         let log = dir.path().join(name);
         let file = std::fs::File::create(&log).unwrap();
         let meta = file.metadata().unwrap();
-        let ino = if journal_is_stderr { meta.ino() } else { meta.ino() + 1 };
+        let ino = if journal_is_stderr {
+            meta.ino()
+        } else {
+            meta.ino() + 1
+        };
         let status = Command::new(env!("CARGO_BIN_EXE_feedsieve"))
             .args(["--config", path.to_str().unwrap(), "fetch"])
             .env("RUST_LOG", "info")
