@@ -54,8 +54,8 @@ enum Command {
     /// Search stored articles. Words are matched in any grammatical form;
     /// "a phrase", prefix*, -excluded and OR are understood.
     Search {
-        /// The query (several words are all required).
-        #[arg(required = true, allow_hyphen_values = true, trailing_var_arg = true)]
+        /// The query (several words are all required); after the options.
+        #[arg(required = true, allow_hyphen_values = true)]
         query: Vec<String>,
         /// Only articles of the source with this name.
         #[arg(long)]
@@ -181,7 +181,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             source,
             limit,
             newest,
-        } => search(&config, &query.join(" "), source.as_deref(), limit, newest),
+        } => {
+            // The query takes words starting with '-' (exclusions), so
+            // clap hands it whatever follows, options included.
+            if let Some(option) = query.iter().find(|w| w.starts_with("--")) {
+                bail!(
+                    "{option:?} is in the query: options go before it \
+                     (feedsieve search [OPTIONS] QUERY…)"
+                );
+            }
+            search(&config, &query.join(" "), source.as_deref(), limit, newest)
+        }
         Command::Stats { json } => stats(&config, json),
         Command::Backup { path, force } => {
             let store = existing_store(&config)?;

@@ -281,6 +281,16 @@ async fn a_second_daemon_on_one_database_is_refused_while_the_other_commands_wor
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    let out = feedsieve(&path, &["search", "--newest", "переговоры", "-пшеница"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Делегации продолжили") && !stdout.contains("уборку"),
+        "{stdout}"
+    );
+    // An option after the query would be searched for: refused.
+    let out = feedsieve(&path, &["search", "переговоры", "--limit", "1"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("options go before it"));
     let out = feedsieve(&path, &["stats", "--json"]);
     assert!(
         out.status.success(),
