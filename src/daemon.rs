@@ -61,6 +61,8 @@ pub fn pipeline(config: &Config) -> anyhow::Result<Pipeline> {
         store,
         topics: Arc::new(topics),
         stories,
+        max_items: config.fetch.max_items,
+        max_backoff: config.fetch.max_backoff,
     })
 }
 
@@ -349,6 +351,8 @@ impl Daemon {
                 store,
                 topics: Arc::new(topics),
                 stories: current.pipeline.stories.clone(),
+                max_items: new.fetch.max_items,
+                max_backoff: new.fetch.max_backoff,
             },
             permits,
             retention: new.store.clone(),
@@ -482,7 +486,14 @@ async fn poll_forever(
     refreshed: mpsc::UnboundedSender<()>,
     mut stopped: watch::Receiver<bool>,
 ) {
-    let mut due = schedule::first_poll(Utc::now(), source.interval, rand::random());
+    let store = live.borrow().pipeline.store.clone();
+    let name = source.name.clone();
+    let not_before = match tokio::task::spawn_blocking(move || store.source_state(&name)).await {
+        Ok(Ok(state)) => state.retry_not_before,
+        // The refresh reads the state again and records any problem.
+        _ => None,
+    };
+    let mut due = schedule::first_poll(Utc::now(), source.interval, rand::random(), not_before);
     loop {
         let wait = (due - Utc::now()).to_std().unwrap_or_default();
         let work = async {
@@ -497,6 +508,13 @@ async fn poll_forever(
         };
         tokio::select! {
             report = work => {
+                if let refresh::Outcome::Gone { .. } = report.outcome {
+                    // 410 Gone: the source stays listed with its status, but
+                    // is not polled until its URL changes (a reload or a
+                    // restart with the new URL starts a new task).
+                    let _ = refreshed.send(());
+                    return;
+                }
                 due = report.next;
                 let _ = refreshed.send(());
             }

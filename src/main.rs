@@ -386,7 +386,7 @@ async fn fetch(config: &Config) -> anyhow::Result<()> {
     logging::write_around(bar.clone());
     let mut failed = 0;
     daemon::fetch_each(&pipeline, config, |r| {
-        if matches!(r.outcome, Outcome::Failed { .. }) {
+        if matches!(r.outcome, Outcome::Failed { .. } | Outcome::Gone { .. }) {
             failed += 1;
         }
         let line = report_line(&r);
@@ -429,6 +429,7 @@ fn report_line(r: &RefreshReport) -> String {
             r.source, saved.new, saved.matches
         ),
         Outcome::Failed { error, .. } => format!("{}: FAILED: {error}", r.source),
+        Outcome::Gone { error } => format!("{}: GONE: {error}", r.source),
     }
 }
 

@@ -1,13 +1,9 @@
 //! Schema migrations: the SQL files in `migrations/`, applied in order.
 //!
-//! `PRAGMA user_version` holds the highest version applied, so the
-//! schema's state lives in the file it describes and an older feedsieve
-//! refuses a newer database. Which migrations were applied is recorded
-//! one by one in `schema_migrations`: numbers are reserved per piece of
-//! work and land in any order (0007 may land before 0006), so "every
-//! version up to user_version" is not enough to know what a database has.
-//! Each migration runs in its own transaction with its record, so a crash
-//! mid-migration leaves the previous state and the next start retries it.
+//! The applied migrations are listed in the `schema_migrations` table, so
+//! the schema's state lives in the file it describes. Each migration runs in
+//! its own transaction with its row, so a crash mid-migration leaves the
+//! previous state intact and the next start retries it.
 
 use std::path::Path;
 
@@ -22,6 +18,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         1,
         "0001_init",
         include_str!("../../migrations/0001_init.sql"),
+    ),
+    (
+        2,
+        "0002_fetch_state",
+        include_str!("../../migrations/0002_fetch_state.sql"),
     ),
     (
         4,
@@ -41,71 +42,57 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 ];
 
 pub(super) fn run(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    run_list(conn, path, MIGRATIONS)
-}
-
-fn run_list(
-    conn: &mut Connection,
-    path: &Path,
-    migrations: &[(i64, &'static str, &str)],
-) -> Result<(), StoreError> {
-    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let known = migrations.last().map_or(0, |m| m.0);
-    if current > known {
+    // Which migrations a database has is recorded one row per migration,
+    // not as a single high-water mark: migrations are written on parallel
+    // branches under reserved numbers, and a database made from a branch
+    // that had 0005 but not yet 0002 must still receive 0002 later.
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version    INTEGER PRIMARY KEY,
+             name       TEXT NOT NULL,
+             applied_at INTEGER NOT NULL
+         )",
+    )?;
+    let applied: Vec<i64> = conn
+        .prepare("SELECT version FROM schema_migrations")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let known = MIGRATIONS.last().map_or(0, |m| m.0);
+    if let Some(&unknown) = applied
+        .iter()
+        .find(|v| !MIGRATIONS.iter().any(|m| m.0 == **v))
+    {
         return Err(StoreError::NewerSchema {
             path: path.to_path_buf(),
-            found: current,
+            found: unknown,
             known,
         });
     }
-    {
+    for &(version, name, sql) in MIGRATIONS.iter().filter(|m| !applied.contains(&m.0)) {
         let tx = conn.transaction()?;
-        let exists: bool = tx.query_row(
-            "SELECT count(*) > 0 FROM sqlite_schema WHERE name = 'schema_migrations'",
-            [],
-            |r| r.get(0),
-        )?;
-        if !exists {
-            tx.execute_batch(
-                "CREATE TABLE schema_migrations (
-                     version    INTEGER PRIMARY KEY,
-                     applied_at INTEGER NOT NULL
-                 )",
-            )?;
-            // A database from before this table was migrated strictly in
-            // order: everything up to its user_version is applied.
-            for &(version, _, _) in migrations.iter().filter(|m| m.0 <= current) {
-                tx.execute(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, unixepoch())",
-                    [version],
-                )?;
-            }
-        }
-        tx.commit()?;
-    }
-    for &(version, name, sql) in migrations {
-        let tx = conn.transaction()?;
-        let applied: bool = tx.query_row(
-            "SELECT count(*) > 0 FROM schema_migrations WHERE version = ?1",
-            [version],
-            |r| r.get(0),
-        )?;
-        if applied {
-            continue;
-        }
         tx.execute_batch(sql)
             .and_then(|()| {
                 tx.execute(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, unixepoch())",
-                    [version],
+                    "INSERT INTO schema_migrations (version, name, applied_at)
+                     VALUES (?1, ?2, strftime('%s', 'now'))",
+                    rusqlite::params![version, name],
                 )
             })
-            .and_then(|_| tx.pragma_update(None, "user_version", version.max(current)))
+            // user_version mirrors the newest migration, for `sqlite3` users.
+            .and_then(|_| tx.pragma_update(None, "user_version", version.max(known_applied(&tx)?)))
             .map_err(|source| StoreError::Migration { name, source })?;
         tx.commit()?;
         tracing::info!(migration = name, "applied database migration");
     }
     Ok(())
+}
+
+fn known_applied(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )
 }
 
 #[cfg(test)]
@@ -127,50 +114,37 @@ mod tests {
         let mut conn = Connection::open(&path).unwrap();
         run(&mut conn, &path).unwrap();
         run(&mut conn, &path).unwrap();
-        conn.pragma_update(None, "user_version", 9999).unwrap();
+        conn.execute(
+            "INSERT INTO schema_migrations VALUES (9999, '9999_future', 0)",
+            [],
+        )
+        .unwrap();
         let e = run(&mut conn, &path).unwrap_err();
         assert!(matches!(e, StoreError::NewerSchema { found: 9999, .. }));
     }
 
     #[test]
-    fn a_migration_that_lands_after_a_higher_one_is_still_applied() {
+    fn a_migration_missing_from_the_record_is_applied_not_skipped() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
         let mut conn = Connection::open(&path).unwrap();
-        let first: &[(i64, &str, &str)] = &[
-            (1, "0001_a", "CREATE TABLE a (x);"),
-            (7, "0007_c", "CREATE TABLE c (x);"),
-        ];
-        run_list(&mut conn, &path, first).unwrap();
-        // 0006 was reserved by work that landed later.
-        let later: &[(i64, &str, &str)] = &[
-            (1, "0001_a", "CREATE TABLE a (x);"),
-            (6, "0006_b", "CREATE TABLE b (x);"),
-            (7, "0007_c", "CREATE TABLE c (x);"),
-        ];
-        run_list(&mut conn, &path, later).unwrap();
-        conn.execute("INSERT INTO b VALUES (1)", []).unwrap();
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
+        run(&mut conn, &path).unwrap();
+        // Pretend the database was made without the second migration.
+        let (version, _, _) = MIGRATIONS[1];
+        conn.execute(
+            "DELETE FROM schema_migrations WHERE version = ?1",
+            [version],
+        )
+        .unwrap();
+        let missing: i64 = conn
+            .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 7);
-        // Running again applies nothing twice.
-        run_list(&mut conn, &path, later).unwrap();
-    }
-
-    #[test]
-    fn a_database_from_before_the_record_counts_as_migrated_up_to_its_version() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let mut conn = Connection::open(&path).unwrap();
-        conn.execute_batch("CREATE TABLE a (x); PRAGMA user_version = 1;")
-            .unwrap();
-        let list: &[(i64, &str, &str)] = &[
-            (1, "0001_a", "CREATE TABLE a (x);"),
-            (2, "0002_b", "CREATE TABLE b (x);"),
-        ];
-        // 0001 is not run again (it would fail: table a exists); 0002 is.
-        run_list(&mut conn, &path, list).unwrap();
-        conn.execute("INSERT INTO b VALUES (1)", []).unwrap();
+        assert_eq!(missing as usize, MIGRATIONS.len() - 1);
+        // Re-running it on a schema that has it fails loudly rather than
+        // silently skipping: the runner really tries to apply it.
+        assert!(matches!(
+            run(&mut conn, &path),
+            Err(StoreError::Migration { .. })
+        ));
     }
 }

@@ -30,7 +30,7 @@ pub use backup::BackupReport;
 pub use lock::{DaemonLock, LockError};
 pub use retention::{PruneReport, TOMBSTONE_GRACE, VacuumMode};
 pub use search::{IndexState, SearchHit, SearchOrder};
-pub use sources::{SourceState, SourceStatus};
+pub use sources::{MOVE_CONFIRMATIONS, SourceState, SourceStatus};
 
 /// Errors of the store. All of them concern the one database file.
 #[derive(Debug, thiserror::Error)]

@@ -126,7 +126,13 @@ fn a_database_from_before_the_index_gets_its_articles_indexed_on_upgrade() {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(include_str!("../../migrations/0001_init.sql"))
             .unwrap();
-        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+                 applied_at INTEGER NOT NULL);
+             INSERT INTO schema_migrations VALUES (1, '0001_init', 0);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
         conn.execute(
             "INSERT INTO sources (id, name, url) VALUES (1, 'Old', 'https://old.example/rss')",
             [],
