@@ -86,7 +86,13 @@ impl LevelHandle {
 
 /// Installs the global subscriber: events to stderr, filtered by `RUST_LOG`
 /// when set, else by `level`.
-pub fn init(format: Format, level: &str) -> LevelHandle {
+///
+/// `quiet`: print only warnings and errors, for commands whose results are
+/// their output (`fetch`, `search`, …). Their spans stay enabled at
+/// `level`, so a warning still says which source and article it concerns
+/// (an `EnvFilter` of "warn" would disable the info-level spans and lose
+/// that). `RUST_LOG` turns quiet off: whoever sets it wants those lines.
+pub fn init(format: Format, level: &str, quiet: bool) -> LevelHandle {
     let filter = match rust_log() {
         Some(env) => EnvFilter::builder().parse_lossy(env),
         None => EnvFilter::builder().parse_lossy(level),
@@ -115,6 +121,12 @@ pub fn init(format: Format, level: &str) -> LevelHandle {
             .with_writer(|| Stderr)
             .boxed(),
     };
+    let quiet = quiet && rust_log().is_none();
+    let output = output
+        .with_filter(tracing_subscriber::filter::filter_fn(move |meta| {
+            !quiet || meta.is_span() || *meta.level() <= tracing::Level::WARN
+        }))
+        .boxed();
     // `try_init` fails only when a subscriber is already installed, which
     // happens solely when a caller inits twice; the first one stays.
     let _ = tracing_subscriber::registry()

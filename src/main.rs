@@ -149,11 +149,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // The daemon logs at the configured level. The one-shot commands print
     // their results on stdout and log only what needs attention; RUST_LOG
     // overrides both.
-    let level = match cli.command {
-        Command::Run => config.log.level.as_str(),
-        _ => "warn",
-    };
-    let log = logging::init(cli.log_format, level);
+    let quiet = !matches!(cli.command, Command::Run);
+    let log = logging::init(cli.log_format, &config.log.level, quiet);
     match cli.command {
         Command::Explain { topic, article } => explain(&config, &topic, &article),
         Command::Topics {

@@ -102,6 +102,7 @@ async fn fetch_draws_a_progress_bar_on_a_terminal_and_plain_lines_otherwise() {
     // Not a terminal: one plain line per source and the summary.
     let out = Command::new(bin)
         .args(["--config", path.to_str().unwrap(), "fetch"])
+        .env_remove("RUST_LOG")
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
@@ -113,6 +114,14 @@ async fn fetch_draws_a_progress_bar_on_a_terminal_and_plain_lines_otherwise() {
     assert!(
         stdout.ends_with("1 sources refreshed, 0 failed\n"),
         "{stdout}"
+    );
+    // The log has warnings only (the pages are missing), each naming its
+    // source and article though the spans are info-level.
+    assert!(!stderr.contains(" INFO "), "{stderr}");
+    assert!(
+        stderr.contains(" WARN refresh{source=Kazpravda")
+            && stderr.contains("article{entry.key=id:kp-1001"),
+        "{stderr}"
     );
     for text in [&stdout, &stderr] {
         assert!(!text.contains('\r') && !text.contains('\u{1b}'), "{text:?}");
