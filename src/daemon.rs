@@ -36,8 +36,9 @@ use crate::config::{Config, SourceConfig, StoreConfig};
 use crate::dedupe;
 use crate::fetch::Fetcher;
 use crate::logging::LevelHandle;
+use crate::metrics::Metrics;
 use crate::model::ArticleId;
-use crate::publish::{self, AppState, TopicInfo};
+use crate::publish::{self, AppState, Publisher, TopicInfo};
 use crate::reclassify;
 use crate::refresh::{self, Pipeline, RefreshReport};
 use crate::schedule;
@@ -63,6 +64,8 @@ pub fn pipeline(config: &Config) -> anyhow::Result<Pipeline> {
         stories,
         max_items: config.fetch.max_items,
         max_backoff: config.fetch.max_backoff,
+        metrics: Metrics::new(),
+        publisher: Publisher::new(config)?,
     })
 }
 
@@ -218,7 +221,12 @@ impl Daemon {
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
 
-        let (state, topics) = AppState::live(pipeline.store.clone(), config);
+        let (state, topics) = AppState::live(
+            pipeline.store.clone(),
+            pipeline.publisher.clone(),
+            pipeline.metrics.clone(),
+            config,
+        );
         let mut server_stop = stopped.clone();
         tasks.spawn(async move {
             let shutdown = async move {
@@ -353,12 +361,17 @@ impl Daemon {
                 stories: current.pipeline.stories.clone(),
                 max_items: new.fetch.max_items,
                 max_backoff: new.fetch.max_backoff,
+                metrics: current.pipeline.metrics.clone(),
+                publisher: current.pipeline.publisher.clone(),
             },
             permits,
             retention: new.store.clone(),
         });
         self.topics
             .send_replace(Arc::new(publish::topic_infos(&new)));
+        // Topics, their matches and sources' republishing policies may all
+        // have changed: no rendered feed can be trusted.
+        current.pipeline.publisher.everything_changed();
 
         // Sources: stop the tasks of removed, disabled or changed sources,
         // start tasks for new and changed ones; the others keep their

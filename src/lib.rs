@@ -16,6 +16,8 @@ pub mod extract;
 pub mod fetch;
 /// Where log lines go and in what form (text or JSON, journald-aware).
 pub mod logging;
+/// Counters for /metrics, recorded by the pipeline and the publisher.
+pub mod metrics;
 /// The plain data passed between stages.
 pub mod model;
 /// OPML subscription lists: import from feed readers, export of sources.

@@ -47,6 +47,7 @@ pub struct LogTable {
 pub struct ServerTable {
     pub listen: Option<Spanned<String>>,
     pub base_url: Option<Spanned<String>>,
+    pub websub_hub: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -94,6 +95,7 @@ pub struct SourceTable {
     pub utc_offset: Option<Spanned<String>>,
     pub enabled: Option<bool>,
     pub category: Option<String>,
+    pub republish: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

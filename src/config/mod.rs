@@ -22,6 +22,7 @@ use url::Url;
 
 use crate::fetch::charset::Charset;
 use crate::fetch::guard::AddressPolicy;
+use crate::model::Republish;
 use crate::topics;
 
 /// Where the daemon looks when `--config` is not given.
@@ -80,6 +81,9 @@ pub struct ServerConfig {
     /// The address readers use to reach the daemon; output feeds put it in
     /// their self links, so it must be what subscribers see.
     pub base_url: Url,
+    /// A WebSub hub (W3C WebSub) to advertise in every feed and to notify
+    /// when a topic gets new items; `None` means no hub.
+    pub websub_hub: Option<Url>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -138,6 +142,8 @@ pub struct SourceConfig {
     /// A folder name for people and OPML exports ("Kazakhstan"); feedsieve
     /// itself does not use it.
     pub category: Option<String>,
+    /// How much of its articles the output feeds may carry.
+    pub republish: Republish,
 }
 
 /// A configuration that could not be used, with every problem found.
@@ -623,6 +629,11 @@ impl Resolver<'_> {
             None => Url::parse(&format!("http://{listen}/")).ok(),
         }
         .unwrap_or_else(|| Url::parse("http://127.0.0.1:8080/").expect("literal URL"));
+        let websub_hub = file
+            .server
+            .websub_hub
+            .as_ref()
+            .and_then(|u| self.http_url(u, "server.websub_hub"));
 
         let f = &file.fetch;
         let interval = f
@@ -819,7 +830,21 @@ impl Resolver<'_> {
                 }),
                 None => utc(),
             };
-            if let (Some(url), Some(interval)) = (url, interval) {
+            let republish = match &s.republish {
+                None => Some(Republish::Full),
+                Some(r) => Republish::from_name(r.get_ref()).or_else(|| {
+                    self.problem(
+                        r.span(),
+                        &key("republish"),
+                        format!(
+                            "unknown policy {:?}; use \"full\", \"excerpt\" or \"link\"",
+                            r.get_ref()
+                        ),
+                    );
+                    None
+                }),
+            };
+            if let (Some(url), Some(interval), Some(republish)) = (url, interval, republish) {
                 sources.push(SourceConfig {
                     name,
                     url,
@@ -835,6 +860,7 @@ impl Resolver<'_> {
                         .as_ref()
                         .map(|c| c.trim().to_string())
                         .filter(|c| !c.is_empty()),
+                    republish,
                 });
             }
         }
@@ -890,7 +916,11 @@ impl Resolver<'_> {
                 keep,
                 max_per_source,
             },
-            server: ServerConfig { listen, base_url },
+            server: ServerConfig {
+                listen,
+                base_url,
+                websub_hub,
+            },
             fetch,
             log,
             dedupe,
@@ -1119,6 +1149,47 @@ query = "peace"
         );
         assert_eq!(p[0].line, 3);
         assert_eq!(p[1].line, 7);
+    }
+
+    #[test]
+    fn republish_defaults_to_full_and_rejects_unknown_policies() {
+        let c = load(
+            r#"
+[server]
+websub_hub = "https://hub.example/"
+[[source]]
+name = "a"
+url = "https://a.example/feed"
+[[source]]
+name = "b"
+url = "https://b.example/feed"
+republish = "excerpt"
+[[source]]
+name = "c"
+url = "https://c.example/feed"
+republish = "link"
+"#,
+        )
+        .unwrap();
+        let policies: Vec<Republish> = c.sources.iter().map(|s| s.republish).collect();
+        assert_eq!(
+            policies,
+            [Republish::Full, Republish::Excerpt, Republish::Link]
+        );
+        assert_eq!(
+            c.server.websub_hub.as_ref().map(Url::as_str),
+            Some("https://hub.example/")
+        );
+        assert_eq!(load("").unwrap().server.websub_hub, None);
+
+        let p = problems(
+            "[server]\nwebsub_hub = \"ftp://hub.example/\"\n\
+             [[source]]\nname = \"a\"\nurl = \"https://a.example/feed\"\nrepublish = \"quote\"\n",
+        );
+        let keys: Vec<&str> = p.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["server.websub_hub", "source[0].republish"]);
+        assert_eq!(p[1].line, 6);
+        assert!(p[1].message.contains("\"quote\""), "{:?}", p[1]);
     }
 
     #[test]

@@ -35,6 +35,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0005_topic_evidence.sql"),
     ),
     (
+        6,
+        "0006_publish",
+        include_str!("../../migrations/0006_publish.sql"),
+    ),
+    (
         7,
         "0007_retention_search",
         include_str!("../../migrations/0007_retention_search.sql"),

@@ -11,6 +11,7 @@ mod logs;
 mod opml;
 mod pipeline;
 mod polling;
+mod publishing;
 mod retention;
 mod search;
 mod service;
