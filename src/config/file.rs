@@ -95,6 +95,8 @@ pub struct SourceTable {
     pub utc_offset: Option<Spanned<String>>,
     pub enabled: Option<bool>,
     pub category: Option<String>,
+    pub content_selector: Option<Spanned<String>>,
+    pub strip_selectors: Option<Vec<Spanned<String>>>,
     pub republish: Option<Spanned<String>>,
 }
 

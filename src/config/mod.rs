@@ -14,12 +14,14 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::FixedOffset;
 use toml::Spanned;
 use url::Url;
 
+use crate::extract;
 use crate::fetch::charset::Charset;
 use crate::fetch::guard::AddressPolicy;
 use crate::model::Republish;
@@ -142,6 +144,9 @@ pub struct SourceConfig {
     /// A folder name for people and OPML exports ("Kazakhstan"); feedsieve
     /// itself does not use it.
     pub category: Option<String>,
+    /// Where the article is on this source's pages and what to cut from
+    /// it, when automatic extraction gets a site wrong.
+    pub rules: Arc<extract::Rules>,
     /// How much of its articles the output feeds may carry.
     pub republish: Republish,
 }
@@ -560,6 +565,35 @@ impl Resolver<'_> {
         }))
     }
 
+    /// A source's extraction rules; every selector that is not valid CSS is
+    /// reported at its own line.
+    fn rules(&mut self, s: &file::SourceTable, i: usize) -> Option<extract::Rules> {
+        let mut ok = true;
+        let mut check = |this: &mut Self, sel: &Spanned<String>, key: String| {
+            if let Err(e) = extract::Rules::check_selector(sel.get_ref()) {
+                this.problem(sel.span(), &key, e.to_string());
+                ok = false;
+            }
+        };
+        if let Some(sel) = &s.content_selector {
+            check(self, sel, format!("source[{i}].content_selector"));
+        }
+        let strip = s.strip_selectors.as_deref().unwrap_or_default();
+        for (j, sel) in strip.iter().enumerate() {
+            check(self, sel, format!("source[{i}].strip_selectors[{j}]"));
+        }
+        if !ok {
+            return None;
+        }
+        let strip: Vec<String> = strip.iter().map(|s| s.get_ref().clone()).collect();
+        // Every selector was checked above, so this does not fail.
+        extract::Rules::new(
+            s.content_selector.as_ref().map(|s| s.get_ref().as_str()),
+            &strip,
+        )
+        .ok()
+    }
+
     fn resolve(&mut self, file: file::FileConfig, path: &Path) -> Config {
         let folder = path.parent().unwrap_or(Path::new("."));
 
@@ -844,7 +878,10 @@ impl Resolver<'_> {
                     None
                 }),
             };
-            if let (Some(url), Some(interval), Some(republish)) = (url, interval, republish) {
+            let rules = self.rules(s, i);
+            if let (Some(url), Some(interval), Some(republish), Some(rules)) =
+                (url, interval, republish, rules)
+            {
                 sources.push(SourceConfig {
                     name,
                     url,
@@ -860,6 +897,7 @@ impl Resolver<'_> {
                         .as_ref()
                         .map(|c| c.trim().to_string())
                         .filter(|c| !c.is_empty()),
+                    rules: Arc::new(rules),
                     republish,
                 });
             }
@@ -1229,6 +1267,47 @@ url = "https://kazpravda.kz/rss/"
         assert_eq!((p[0].line, p[1].line), (2, 3));
         let p = problems("[dedupe]\ntreshold = 0.3\n");
         assert!(p[0].message.contains("treshold"), "{p:?}");
+    }
+
+    #[test]
+    fn every_bad_extraction_selector_is_reported_at_its_line() {
+        let p = problems(
+            r#"
+[[source]]
+name = "a"
+url = "https://example.com/feed"
+content_selector = "div..body"
+strip_selectors = [".ok",
+  "p:unknown-pseudo"]
+"#,
+        );
+        let keys: Vec<&str> = p.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["source[0].content_selector", "source[0].strip_selectors[1]"]
+        );
+        assert_eq!((p[0].line, p[1].line), (5, 7));
+        assert!(p[0].message.contains("div..body"), "{:?}", p[0]);
+    }
+
+    #[test]
+    fn extraction_rules_are_compiled_per_source() {
+        let c = load(
+            r#"
+[[source]]
+name = "a"
+url = "https://example.com/feed"
+content_selector = "article .body"
+strip_selectors = [".share"]
+
+[[source]]
+name = "b"
+url = "https://example.org/feed"
+"#,
+        )
+        .unwrap();
+        assert_ne!(*c.sources[0].rules, extract::Rules::none());
+        assert_eq!(*c.sources[1].rules, extract::Rules::none());
     }
 
     #[test]

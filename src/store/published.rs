@@ -185,6 +185,7 @@ mod tests {
                 enabled: true,
                 category: None,
                 republish,
+                rules: Default::default(),
             }])
             .unwrap();
         let id = store.source_state("S").unwrap().id;

@@ -6,6 +6,7 @@ mod support;
 mod backup;
 mod cli;
 mod config_files;
+mod extraction;
 mod fetching;
 mod logs;
 mod opml;
