@@ -39,6 +39,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0006_publish",
         include_str!("../../migrations/0006_publish.sql"),
     ),
+    (
+        7,
+        "0007_retention_search",
+        include_str!("../../migrations/0007_retention_search.sql"),
+    ),
 ];
 
 pub(super) fn run(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
