@@ -3,12 +3,18 @@
 
 mod support;
 
+mod backup;
 mod cli;
 mod config_files;
 mod extraction;
 mod fetching;
+mod logs;
+mod opml;
 mod pipeline;
 mod polling;
 mod publishing;
+mod retention;
+mod search;
+mod service;
 mod stories;
 mod topics;

@@ -2,6 +2,7 @@
 //! SQLite file, and the real pipeline and HTTP server wired to them.
 
 pub mod labeled_set;
+pub mod process;
 pub mod servers;
 
 use std::net::SocketAddr;
