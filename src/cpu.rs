@@ -19,8 +19,9 @@
 //! - no more articles are in progress than there are threads, so at most
 //!   that many page trees (a few MB each) are alive at once.
 //!
-//! In: boxed closures. Out: their results, through a future. A panic in a
-//! job is caught and returned as [`Panicked`]; the thread lives on.
+//! In: closures, run in their caller's tracing span. Out: their results,
+//! through a future. A panic in a job is caught and returned as
+//! [`Panicked`]; the thread lives on.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;
@@ -81,7 +82,11 @@ impl CpuPool {
         F: FnOnce() -> T + Send + 'static,
     {
         let (done, result) = tokio::sync::oneshot::channel();
+        // The job logs in its caller's span (the source and article it works
+        // on), as if it ran where it was called.
+        let span = tracing::Span::current();
         let job: Job = Box::new(move || {
+            let _entered = span.enter();
             // The receiver is gone only when the caller stopped waiting.
             let _ = done.send(catch_unwind(AssertUnwindSafe(work)));
         });
