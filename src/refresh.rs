@@ -585,15 +585,16 @@ impl ArticleWork {
             chrono::TimeDelta::zero(),
         );
         let lang = page.as_ref().and_then(|a| a.lang.clone());
-        let matches = topics::classify(
-            &topics::Document {
-                title: &title,
-                text: &text,
-                source: &self.source_name,
-                lang: lang.as_deref(),
-            },
-            &self.topics,
-        );
+        // One analysis serves topics and the search index.
+        let analyzed = topics::AnalyzedDocument::new(&topics::Document {
+            title: &title,
+            text: &text,
+            source: &self.source_name,
+            lang: lang.as_deref(),
+        });
+        let matches = topics::classify_analyzed(&analyzed, &self.topics);
+        let search_terms = crate::search::analyzed_terms(&analyzed);
+        drop(analyzed);
         // The exact-copy hash and the fingerprint read the same normalized
         // text; normalizing is most of the cost of both (BENCHMARKS.md,
         // "End-to-end ingest"), so it is done once.
@@ -604,6 +605,7 @@ impl ArticleWork {
             (fp.words >= self.min_words).then(|| fp.to_bytes())
         };
         NewArticle {
+            search_terms,
             text_hash: dedupe::text_hash_normalized(&normalized).0,
             fingerprint,
             story: copy.unwrap_or(StoryLink::New),
