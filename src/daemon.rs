@@ -33,6 +33,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::{AbortHandle, JoinSet};
 
 use crate::config::{Config, SourceConfig, StoreConfig};
+use crate::cpu::{self, CpuPool};
 use crate::dedupe;
 use crate::fetch::Fetcher;
 use crate::logging::LevelHandle;
@@ -66,6 +67,7 @@ pub fn pipeline(config: &Config) -> anyhow::Result<Pipeline> {
         max_backoff: config.fetch.max_backoff,
         metrics: Metrics::new(),
         publisher: Publisher::new(config)?,
+        cpu: CpuPool::new(cpu::threads()).context("cannot start the CPU worker threads")?,
     })
 }
 
@@ -363,6 +365,7 @@ impl Daemon {
                 max_backoff: new.fetch.max_backoff,
                 metrics: current.pipeline.metrics.clone(),
                 publisher: current.pipeline.publisher.clone(),
+                cpu: current.pipeline.cpu.clone(),
             },
             permits,
             retention: new.store.clone(),
