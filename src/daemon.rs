@@ -144,7 +144,8 @@ pub async fn fetch_each(pipeline: &Pipeline, config: &Config, mut done: impl FnM
         let (p, permits, source) = (pipeline.clone(), permits.clone(), source.clone());
         set.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            refresh::refresh_source(&p, &source).await
+            // Boxed: see `poll_forever`.
+            Box::pin(refresh::refresh_source(&p, &source)).await
         });
     }
     while let Some(r) = set.join_next().await {
@@ -520,7 +521,12 @@ async fn poll_forever(
                 pipeline, permits, ..
             } = live.borrow().clone();
             let _permit = permits.acquire().await;
-            refresh::refresh_source(&pipeline, &source).await
+            // Boxed, so that a source waiting for its turn (most of them,
+            // most of the time) holds a small task and not room for a whole
+            // refresh's state: unboxed, the 10,000 waiting tasks of the
+            // farm benchmark's cycle took tens of MB (BENCHMARKS.md,
+            // "End-to-end ingest").
+            Box::pin(refresh::refresh_source(&pipeline, &source)).await
         };
         tokio::select! {
             report = work => {
