@@ -140,19 +140,28 @@ pub async fn fetch_all(pipeline: &Pipeline, config: &Config) -> Vec<RefreshRepor
 pub async fn fetch_each(pipeline: &Pipeline, config: &Config, mut done: impl FnMut(RefreshReport)) {
     let permits = Arc::new(Semaphore::new(config.fetch.concurrency));
     let mut set = JoinSet::new();
+    let mut finished = |r: Result<RefreshReport, tokio::task::JoinError>| match r {
+        Ok(report) => done(report),
+        Err(e) => tracing::error!(error = %e, "refresh task failed"),
+    };
     for source in config.enabled_sources() {
-        let (p, permits, source) = (pipeline.clone(), permits.clone(), source.clone());
+        // A source's task is made once it may run, so a pass over 10,000
+        // sources holds `concurrency` refreshes, not 10,000 waiting tasks.
+        // `acquire_owned` fails only on a closed semaphore; this one is not.
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            break;
+        };
+        while let Some(r) = set.try_join_next() {
+            finished(r);
+        }
+        let (p, source) = (pipeline.clone(), source.clone());
         set.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            // Boxed: see `poll_forever`.
-            Box::pin(refresh::refresh_source(&p, &source)).await
+            let _permit = permit;
+            refresh::refresh_source(&p, &source).await
         });
     }
     while let Some(r) = set.join_next().await {
-        match r {
-            Ok(report) => done(report),
-            Err(e) => tracing::error!(error = %e, "refresh task failed"),
-        }
+        finished(r);
     }
 }
 
