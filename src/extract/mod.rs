@@ -22,6 +22,7 @@ mod hints;
 mod lines;
 mod markup;
 mod meta;
+mod nesting;
 mod text;
 
 use std::collections::{HashMap, HashSet};
@@ -48,6 +49,13 @@ pub enum ExtractError {
     /// The source's `content_selector` matched nothing on this page.
     #[error("content_selector {selector:?} matched nothing on {url}")]
     SelectorMissed { selector: String, url: Url },
+    /// The page nests elements too deeply to parse in reasonable time
+    /// (see [`nesting`]).
+    #[error(
+        "{url} nests its elements about {depth} deep (the limit is {}); not parsed",
+        nesting::MAX_DEPTH
+    )]
+    TooDeep { url: Url, depth: usize },
 }
 
 /// A source's extraction overrides, compiled once when the config loads.
@@ -95,6 +103,13 @@ impl Rules {
 
 /// Extracts the article from a page.
 pub fn article(html: &str, url: &Url, rules: &Rules) -> Result<Article, ExtractError> {
+    let depth = nesting::max_depth(html);
+    if depth > nesting::MAX_DEPTH {
+        return Err(ExtractError::TooDeep {
+            url: url.clone(),
+            depth,
+        });
+    }
     let doc = Html::parse_document(html);
     let dom = Dom::new(&doc);
     let base = base_url(&dom, url);
@@ -265,6 +280,26 @@ pub fn html_to_text(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_nesting_a_hundred_thousand_elements_is_refused_before_parsing() {
+        let url = Url::parse("https://example.kz/deep").unwrap();
+        let page = format!(
+            "<html><body><article><p>{}</p>{}x{}</article></body></html>",
+            "Текст статьи. ".repeat(50),
+            "<div>".repeat(100_000),
+            "</div>".repeat(100_000)
+        );
+        let err = article(&page, &url, &Rules::default()).unwrap_err();
+        assert!(
+            matches!(err, ExtractError::TooDeep { depth, .. } if depth > 100_000),
+            "{err}"
+        );
+        assert!(
+            err.to_string().starts_with("https://example.kz/deep nests"),
+            "{err}"
+        );
+    }
 
     /// Hostile markup in the shapes of `corpus/hostile/xss.*`, written anew:
     /// script and handlers, `javascript:` in every spelling, dangerous
