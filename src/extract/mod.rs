@@ -183,7 +183,14 @@ fn base_url(dom: &Dom<'_>, url: &Url) -> Url {
 /// and only `http`, `https` and `mailto` URLs are kept — so no `javascript:`,
 /// `vbscript:` or `data:` in any spelling, since ammonia compares the parsed
 /// URL's scheme, not the attribute's text.
+///
+/// HTML nested deeper than [`nesting::MAX_DEPTH`] is not parsed (that costs
+/// seconds to minutes, see [`nesting`]); its text comes out as one escaped
+/// paragraph.
 pub fn sanitize(html: &str, base: Option<&Url>) -> String {
+    if nesting::max_depth(html) > nesting::MAX_DEPTH {
+        return format!("<p>{}</p>", escape_text(&nesting::strip_tags(html)));
+    }
     match base {
         Some(base) => sanitizer(ammonia::UrlRelative::RewriteWithBase(base.clone()))
             .clean(html)
@@ -267,7 +274,13 @@ fn sanitizer(relative: ammonia::UrlRelative<'static>) -> ammonia::Builder<'stati
 
 /// Plain text of an HTML fragment (paragraphs separated by a blank line),
 /// for feed-provided content when no page is scraped.
+///
+/// Like [`sanitize`], HTML nested too deeply is not parsed: its tags are
+/// dropped.
 pub fn html_to_text(html: &str) -> String {
+    if nesting::max_depth(html) > nesting::MAX_DEPTH {
+        return nesting::strip_tags(html);
+    }
     let doc = Html::parse_fragment(html);
     let dom = Dom::new(&doc);
     if dom.len() == 0 {
@@ -277,9 +290,42 @@ pub fn html_to_text(html: &str) -> String {
     text::render(&dom, &[0], &excluded)
 }
 
+/// `text` escaped for HTML element content.
+fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn feed_html_nested_too_deep_becomes_its_escaped_text_without_being_parsed() {
+        let html = format!(
+            "<p>Переговоры &amp; итоги</p>{}<script>alert(1)</script>x{}",
+            "<div>".repeat(50_000),
+            "</div>".repeat(50_000)
+        );
+        let clean = sanitize(&html, None);
+        assert!(
+            clean.starts_with("<p>Переговоры &amp;amp; итоги"),
+            "{clean}"
+        );
+        assert!(
+            !clean.contains("<script") && !clean.contains("<div"),
+            "{clean}"
+        );
+        assert_eq!(html_to_text(&html), "Переговоры &amp; итоги alert(1) x");
+    }
 
     #[test]
     fn a_page_nesting_a_hundred_thousand_elements_is_refused_before_parsing() {

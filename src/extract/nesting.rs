@@ -9,7 +9,8 @@
 //! bound the depth of the tree they build (Blink at 512); html5ever cannot
 //! be told to, so a page estimated deeper than [`MAX_DEPTH`] is refused
 //! before parsing, and the article falls back to the feed's content like
-//! any page that fails to extract.
+//! any page that fails to extract; feed HTML that deep is reduced to its
+//! text by [`strip_tags`], which reads it without building a tree.
 //!
 //! The estimate counts only elements that really nest: void elements,
 //! self-closed tags and elements whose end tag is optional (`p`, `li`,
@@ -124,6 +125,27 @@ pub fn max_depth(html: &str) -> usize {
         }
     }
     max
+}
+
+/// The text of `html` with every tag and comment dropped and white space
+/// collapsed, read without building a tree: for HTML too deep to parse.
+/// Entities are left as written.
+pub fn strip_tags(html: &str) -> String {
+    let mut text = String::with_capacity(html.len() / 2);
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        text.push(' ');
+        let after = &rest[open..];
+        let end = if after.starts_with("<!--") {
+            after.find("-->").map(|e| e + 3)
+        } else {
+            after.find('>').map(|e| e + 1)
+        };
+        rest = &after[end.unwrap_or(after.len())..];
+    }
+    text.push_str(rest);
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
