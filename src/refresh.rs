@@ -594,6 +594,10 @@ impl ArticleWork {
         });
         let matches = topics::classify_analyzed(&analyzed, &self.topics);
         let search_terms = crate::search::analyzed_terms(&analyzed);
+        // The page's declared language, else the one detected for topics:
+        // stored, it becomes the output feeds' xml:lang and JSON Feed
+        // `language`, which readers use for hyphenation and fonts.
+        let lang = lang.or_else(|| analyzed.lang().map(str::to_string));
         drop(analyzed);
         // The exact-copy hash and the fingerprint read the same normalized
         // text; normalizing is most of the cost of both (BENCHMARKS.md,

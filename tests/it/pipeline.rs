@@ -185,6 +185,27 @@ async fn topic_feeds_are_served_as_atom_rss_and_json_feed() {
     let first = &json["items"][0];
     assert!(first["content_html"].as_str().unwrap().contains("Женеве"));
     assert!(first["date_published"].as_str().unwrap().ends_with('Z'));
+    // Every item has a language: the page's declared one, else the one
+    // detected for topics (the Steppe Times items are feed content only).
+    let languages: Vec<(&str, &str)> = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["title"].as_str().unwrap(),
+                i["language"].as_str().unwrap_or("none"),
+            )
+        })
+        .collect();
+    for (title, language) in &languages {
+        let expected = if title.starts_with("Central Asian") {
+            "en"
+        } else {
+            "ru"
+        };
+        assert!(language.starts_with(expected), "{languages:?}");
+    }
 
     // Ids are stable: the same items keep the same ids on the next request.
     let again: serde_json::Value = get_json(addr, "/feeds/mediation.json").await;
