@@ -239,8 +239,18 @@ impl Store {
                 }
             }
             item.terms.sort();
+            // Other outlets, once each: the item's own outlet reposting it
+            // (an edited second entry) is not "also reported by".
+            let mut outlets = vec![item.source_name.clone()];
             item.also = copies
                 .into_iter()
+                .filter(|c| {
+                    let new = !outlets.contains(&c.source_name);
+                    if new {
+                        outlets.push(c.source_name.clone());
+                    }
+                    new
+                })
                 .map(|c| AlsoReported {
                     url: c.url,
                     source: c.source_name,
