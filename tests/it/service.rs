@@ -305,6 +305,29 @@ async fn a_second_daemon_on_one_database_is_refused_while_the_other_commands_wor
     assert_eq!(stats["sources"][0]["entries"], 5);
     assert_eq!(stats["topics"][0]["slug"], "mediation");
     assert_eq!(stats["topics"][0]["matches"], 3);
+    // The same as a table for people: a row per source and per topic, the
+    // columns under their headings.
+    let out = feedsieve(&path, &["stats"]);
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("SOURCE "))
+        .unwrap_or_else(|| panic!("no source table: {table}"));
+    let row: Vec<&str> = lines[header + 1].split_whitespace().collect();
+    assert_eq!(row[..5], ["Vestnik", "ok", "5", "0", "0"], "{table}");
+    let entries_column = lines[header].find("ENTRIES").unwrap();
+    assert!(
+        lines[header + 1][..entries_column + "ENTRIES".len()].ends_with('5'),
+        "the entry count is right-aligned under ENTRIES: {table}"
+    );
+    let topic = lines.iter().position(|l| l.starts_with("TOPIC ")).unwrap();
+    assert_eq!(
+        lines[topic + 1].split_whitespace().collect::<Vec<_>>(),
+        ["mediation", "3"],
+        "{table}"
+    );
     let copy = dir.path().join("copy.db");
     let out = feedsieve(&path, &["backup", copy.to_str().unwrap()]);
     assert!(
