@@ -121,6 +121,12 @@ fn escape(s: &str) -> String {
 pub fn sanitize(html: &str, base: Option<&Url>) -> String {
     let mut b = ammonia::Builder::default();
     b.url_schemes(["http", "https", "mailto"].into_iter().collect());
+    // ammonia keeps `cite` on quotes and edits but does not check its
+    // scheme (it is not in ammonia's list of URL attributes), so
+    // `<blockquote cite="javascript:…">` passed through unchanged.
+    for tag in ["blockquote", "q", "del", "ins"] {
+        b.rm_tag_attributes(tag, &["cite"]);
+    }
     if let Some(base) = base {
         b.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
     } else {

@@ -5,6 +5,9 @@ mod support;
 
 mod cli;
 mod config_files;
+mod crash;
+mod disk;
 mod pipeline;
 mod stories;
 mod topics;
+mod xss;
