@@ -57,6 +57,8 @@ pub fn pipeline(config: &Config) -> anyhow::Result<Pipeline> {
         store,
         topics: Arc::new(topics),
         stories,
+        max_items: config.fetch.max_items,
+        max_backoff: config.fetch.max_backoff,
     })
 }
 
@@ -209,7 +211,14 @@ async fn poll_forever(
     permits: Arc<Semaphore>,
     mut stopped: watch::Receiver<bool>,
 ) {
-    let mut due = schedule::first_poll(Utc::now(), source.interval, rand::random());
+    let store = pipeline.store.clone();
+    let name = source.name.clone();
+    let not_before = match tokio::task::spawn_blocking(move || store.source_state(&name)).await {
+        Ok(Ok(state)) => state.retry_not_before,
+        // The refresh reads the state again and records any problem.
+        _ => None,
+    };
+    let mut due = schedule::first_poll(Utc::now(), source.interval, rand::random(), not_before);
     loop {
         let wait = (due - Utc::now()).to_std().unwrap_or_default();
         let work = async {
@@ -218,7 +227,15 @@ async fn poll_forever(
             refresh::refresh_source(&pipeline, &source).await
         };
         tokio::select! {
-            report = work => due = report.next,
+            report = work => {
+                if let refresh::Outcome::Gone { .. } = report.outcome {
+                    // 410 Gone: the source stays listed with its status, but
+                    // is not polled until its URL changes (a restart with the
+                    // new config starts a new task).
+                    return;
+                }
+                due = report.next;
+            }
             _ = stopped.wait_for(|s| *s) => return,
         }
     }

@@ -133,11 +133,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             r.source, saved.new, saved.matches
                         ),
                         Outcome::Failed { error, .. } => println!("{}: FAILED: {error}", r.source),
+                        Outcome::Gone { error } => println!("{}: GONE: {error}", r.source),
                     }
                 }
                 let failed = reports
                     .iter()
-                    .filter(|r| matches!(r.outcome, Outcome::Failed { .. }))
+                    .filter(|r| matches!(r.outcome, Outcome::Failed { .. } | Outcome::Gone { .. }))
                     .count();
                 println!("{} sources refreshed, {failed} failed", reports.len());
                 anyhow::Ok(())

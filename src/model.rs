@@ -67,6 +67,22 @@ pub struct Validators {
     pub last_modified: Option<String>,
 }
 
+/// What one successful poll learned about its source, besides entries:
+/// passed from `refresh` to `store`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourcePoll {
+    /// The polling interval chosen for the source (adaptive).
+    pub interval: std::time::Duration,
+    /// The feed document's own "not more often than" (RSS `ttl`,
+    /// `sy:updatePeriod`); `None` keeps the stored one (a 304 has no
+    /// document).
+    pub feed_hint: Option<std::time::Duration>,
+    /// Where a chain of permanent redirects (301/308) led on this poll.
+    pub moved_to: Option<Url>,
+    /// The feed found on the HTML page the source's URL pointed to.
+    pub discovered: Option<Url>,
+}
+
 /// One item of a feed, as `parse` understood it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {

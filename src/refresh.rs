@@ -16,11 +16,11 @@ use tracing::{Instrument, field::Empty};
 use crate::config::SourceConfig;
 use crate::dedupe;
 use crate::extract;
-use crate::fetch::{self, FeedResponse, Fetcher};
-use crate::model::{Entry, ExtractionStatus, NewArticle, SourceId, StoryLink};
+use crate::fetch::{self, FeedResponse, Fetcher, charset::DecidedBy};
+use crate::model::{Entry, ExtractionStatus, NewArticle, SourcePoll, StoryLink};
 use crate::parse;
-use crate::schedule;
-use crate::store::{SavedCounts, Store, StoreError};
+use crate::schedule::{self, adaptive, backoff};
+use crate::store::{SavedCounts, SourceState, Store, StoreError};
 use crate::topics::{self, Topic};
 
 /// Pages fetched at once for one source. Low, because all of them go to
@@ -35,6 +35,11 @@ pub struct Pipeline {
     pub topics: Arc<Vec<Topic>>,
     /// The near-duplicate index, shared by all refreshes.
     pub stories: Arc<dedupe::Stories>,
+    /// The most entries taken from one feed per pass (`fetch.max_items`).
+    pub max_items: usize,
+    /// The longest wait between attempts at a failing source
+    /// (`fetch.max_backoff`).
+    pub max_backoff: std::time::Duration,
 }
 
 /// How one refresh ended.
@@ -58,6 +63,9 @@ pub enum Outcome {
     },
     /// The refresh failed; the message names the source's problem.
     Failed { error: String, transient: bool },
+    /// The feed answered 410 Gone: it is not polled again until its URL is
+    /// changed in the configuration.
+    Gone { error: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,10 +107,21 @@ pub async fn refresh_source(p: &Pipeline, source: &SourceConfig) -> RefreshRepor
         };
         let state = match state {
             Ok(Ok(s)) => s,
-            Ok(Err(e)) => return failed(source, now, e.to_string(), true),
-            Err(e) => return failed(source, now, e.to_string(), true),
+            Ok(Err(e)) => return failed(p, source, now, e.to_string(), true),
+            Err(e) => return failed(p, source, now, e.to_string(), true),
         };
-        match run(p, source, state.id, &state.validators, now).await {
+        if state.gone {
+            return RefreshReport {
+                source: source.name.clone(),
+                outcome: Outcome::Gone {
+                    error: "the feed answered 410 Gone; change its url to poll it again".into(),
+                },
+                next: now
+                    + chrono::TimeDelta::from_std(p.max_backoff)
+                        .unwrap_or(chrono::TimeDelta::days(1)),
+            };
+        }
+        match run(p, source, &state, now).await {
             Ok((outcome, next)) => {
                 if let Outcome::Updated { saved, .. } = &outcome {
                     tracing::Span::current().record("new", saved.new);
@@ -114,11 +133,40 @@ pub async fn refresh_source(p: &Pipeline, source: &SourceConfig) -> RefreshRepor
                     next,
                 }
             }
+            Err(RefreshError::Fetch(e)) if e.is_gone() => {
+                let message = e.to_string();
+                tracing::warn!(error = %message, "source is gone; polling stopped");
+                let store = p.store.clone();
+                let recorded = {
+                    let message = message.clone();
+                    tokio::task::spawn_blocking(move || store.record_gone(state.id, now, &message))
+                        .await
+                };
+                log_record_failure(recorded);
+                RefreshReport {
+                    source: source.name.clone(),
+                    outcome: Outcome::Gone { error: message },
+                    next: now
+                        + chrono::TimeDelta::from_std(p.max_backoff)
+                            .unwrap_or(chrono::TimeDelta::days(1)),
+                }
+            }
             Err(e) => {
                 let failures = state.error_count + 1;
-                let next = schedule::next_after_failure(now, source.interval, failures, jitter());
+                let retry_after = match &e {
+                    RefreshError::Fetch(f) => f.retry_after(),
+                    _ => None,
+                };
+                let next = schedule::next_after_failure(
+                    now,
+                    source.interval,
+                    failures,
+                    retry_after,
+                    p.max_backoff,
+                    backoff::random_jitter(),
+                );
                 let message = e.to_string();
-                tracing::warn!(error = %message, failures, "source refresh failed");
+                tracing::warn!(error = %message, failures, next = %next, "source refresh failed");
                 let store = p.store.clone();
                 let recorded = {
                     let message = message.clone();
@@ -127,11 +175,7 @@ pub async fn refresh_source(p: &Pipeline, source: &SourceConfig) -> RefreshRepor
                     })
                     .await
                 };
-                match recorded {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => tracing::error!(error = %e, "cannot record the refresh failure"),
-                    Err(e) => tracing::error!(error = %e, "cannot record the refresh failure"),
-                }
+                log_record_failure(recorded);
                 RefreshReport {
                     source: source.name.clone(),
                     outcome: Outcome::Failed {
@@ -150,24 +194,99 @@ pub async fn refresh_source(p: &Pipeline, source: &SourceConfig) -> RefreshRepor
 async fn run(
     p: &Pipeline,
     source: &SourceConfig,
-    id: SourceId,
-    validators: &crate::model::Validators,
+    state: &SourceState,
     now: DateTime<Utc>,
 ) -> Result<(Outcome, DateTime<Utc>), RefreshError> {
-    let next = schedule::next_after_success(now, source.interval, jitter());
+    let id = state.id;
+    let bounds = adaptive::Bounds::new(source.min_interval, source.max_interval);
+    // Where the feed lives now: it may have moved, or been found on a page.
+    let url = state.fetch_url.as_ref().unwrap_or(&source.url);
 
-    let fetched = match p.fetcher.feed(&source.url, validators).await? {
-        FeedResponse::NotModified => {
+    let fetched = match p
+        .fetcher
+        .feed(url, &state.validators, source.encoding)
+        .await?
+    {
+        FeedResponse::NotModified {
+            freshness,
+            moved_to,
+        } => {
+            let hints = adaptive::PublisherHints {
+                ttl: state.feed_hint,
+                max_age: freshness,
+                ..adaptive::PublisherHints::default()
+            };
+            let pace = state.interval.unwrap_or(source.interval);
+            let interval = adaptive::interval(bounds, pace, &hints, None);
+            let next = schedule::next_after_success(now, interval, jitter());
+            let poll = SourcePoll {
+                interval,
+                feed_hint: None,
+                moved_to,
+                discovered: None,
+            };
             let store = p.store.clone();
-            tokio::task::spawn_blocking(move || store.record_not_modified(id, now, next)).await??;
+            tokio::task::spawn_blocking(move || store.record_not_modified(id, now, next, &poll))
+                .await??;
             return Ok((Outcome::NotModified, next));
         }
         FeedResponse::Fetched(f) => f,
     };
+    if let Some(found) = &fetched.discovered {
+        tracing::info!(page = %url, feed = %found, "the source's URL is a page; polling the feed it links to");
+    }
+    if let DecidedBy::Detected {
+        ignored_label: Some(label),
+    } = fetched.text.decided_by
+    {
+        tracing::warn!(
+            declared = label.name(),
+            read_as = fetched.text.charset.name(),
+            "the feed's declared charset does not match its bytes"
+        );
+    }
 
+    let options = parse::Options {
+        max_items: p.max_items,
+        utc_offset: source.utc_offset,
+    };
     let feed = {
-        let (body, url) = (fetched.body.clone(), fetched.url.clone());
-        tokio::task::spawn_blocking(move || parse::entries(&body, &url)).await??
+        let url = fetched.url.clone();
+        let text = fetched.text.text.clone();
+        tokio::task::spawn_blocking(move || parse::entries(&text, &url, &options)).await??
+    };
+    if feed.entries_in_document > feed.entries.len() {
+        tracing::warn!(
+            entries = feed.entries_in_document,
+            kept = feed.entries.len(),
+            "feed has more entries than fetch.max_items; the newest are kept"
+        );
+    }
+    if !feed.unparsed_dates.is_empty() {
+        tracing::warn!(
+            examples = ?feed.unparsed_dates,
+            "dates not understood; those entries are dated when first seen"
+        );
+    }
+    let dates: Vec<DateTime<Utc>> = feed.entries.iter().filter_map(|e| e.published).collect();
+    let hints = adaptive::PublisherHints {
+        ttl: feed.ttl,
+        update_period: feed.update_period,
+        max_age: fetched.freshness,
+        expires_in: None,
+    };
+    let interval = adaptive::interval(
+        bounds,
+        source.interval,
+        &hints,
+        adaptive::activity_from_dates(&dates, now),
+    );
+    let next = schedule::next_after_success(now, interval, jitter());
+    let poll = SourcePoll {
+        interval,
+        feed_hint: feed.ttl.max(feed.update_period),
+        moved_to: fetched.moved_to.clone(),
+        discovered: fetched.discovered.clone(),
     };
     let entries_seen = feed.entries.len();
 
@@ -245,7 +364,8 @@ async fn run(
             for (a, link) in articles.iter_mut().zip(links) {
                 a.story = link;
             }
-            let (saved, stored) = store.save_refresh(id, now, next, &validators, &articles)?;
+            let (saved, stored) =
+                store.save_refresh(id, now, next, &validators, &poll, &articles)?;
             for (i, article) in stored {
                 let is_copy = matches!(
                     articles[i].story,
@@ -309,7 +429,7 @@ async fn article(
     let base = entry.url.clone().unwrap_or_else(|| source.url.clone());
 
     let extracted = match (&entry.url, source.full_text && copy.is_none()) {
-        (Some(url), true) => Some(page_article(p, url).await),
+        (Some(url), true) => Some(page_article(p, url, source).await),
         (None, true) => Some(Err("the entry has no link to fetch".to_string())),
         (_, false) => None,
     };
@@ -361,8 +481,18 @@ async fn article(
         entry.title.clone()
     };
     // Dates from feeds are often wrong; one in the future would pin an item
-    // to the top of every reader for days.
-    let published = entry.published.unwrap_or(now).min(now);
+    // to the top of every reader for days (hostile/odd-dates-ru.xml has 2101).
+    if let Some(date) = entry
+        .published
+        .filter(|d| *d > now + chrono::TimeDelta::hours(1))
+    {
+        tracing::warn!(url = %base, date = %date, "entry dated in the future; dated now instead");
+    }
+    let published = crate::parse::dates::clamp_future(
+        entry.published.unwrap_or(now),
+        now,
+        chrono::TimeDelta::zero(),
+    );
     let lang = page.as_ref().and_then(|a| a.lang.clone());
     let matches = topics::classify(
         &topics::Document {
@@ -401,8 +531,16 @@ async fn article(
 
 /// Fetches and extracts one page; the error is a message for the log and
 /// the article's status, never fatal to the feed.
-async fn page_article(p: &Pipeline, url: &url::Url) -> Result<crate::model::Article, String> {
-    let page = p.fetcher.page(url).await.map_err(|e| e.to_string())?;
+async fn page_article(
+    p: &Pipeline,
+    url: &url::Url,
+    source: &SourceConfig,
+) -> Result<crate::model::Article, String> {
+    let page = p
+        .fetcher
+        .page(url, source.encoding)
+        .await
+        .map_err(|e| e.to_string())?;
     tokio::task::spawn_blocking(move || {
         extract::article(&page.html, &page.url, &extract::Rules::none()).map_err(|e| e.to_string())
     })
@@ -411,6 +549,7 @@ async fn page_article(p: &Pipeline, url: &url::Url) -> Result<crate::model::Arti
 }
 
 fn failed(
+    p: &Pipeline,
     source: &SourceConfig,
     now: DateTime<Utc>,
     error: String,
@@ -420,7 +559,22 @@ fn failed(
     RefreshReport {
         source: source.name.clone(),
         outcome: Outcome::Failed { error, transient },
-        next: schedule::next_after_failure(now, source.interval, 1, jitter()),
+        next: schedule::next_after_failure(
+            now,
+            source.interval,
+            1,
+            None,
+            p.max_backoff,
+            backoff::random_jitter(),
+        ),
+    }
+}
+
+fn log_record_failure(recorded: Result<Result<(), StoreError>, tokio::task::JoinError>) {
+    match recorded {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "cannot record the refresh outcome"),
+        Err(e) => tracing::error!(error = %e, "cannot record the refresh outcome"),
     }
 }
 
@@ -429,6 +583,7 @@ fn outcome_name(o: &Outcome) -> &'static str {
         Outcome::NotModified => "not_modified",
         Outcome::Updated { .. } => "updated",
         Outcome::Failed { .. } => "failed",
+        Outcome::Gone { .. } => "gone",
     }
 }
 

@@ -43,10 +43,22 @@ pub struct ServerTable {
 #[serde(deny_unknown_fields)]
 pub struct FetchTable {
     pub interval: Option<Spanned<String>>,
+    pub min_interval: Option<Spanned<String>>,
+    pub max_interval: Option<Spanned<String>>,
+    pub max_backoff: Option<Spanned<String>>,
     pub timeout: Option<Spanned<String>>,
+    pub connect_timeout: Option<Spanned<String>>,
     pub concurrency: Option<Spanned<u32>>,
+    pub connections: Option<Spanned<u32>>,
+    pub per_host: Option<Spanned<u32>>,
+    pub host_delay: Option<Spanned<String>>,
+    pub max_body: Option<Spanned<String>>,
+    pub max_redirects: Option<Spanned<u32>>,
+    pub max_items: Option<Spanned<u32>>,
     pub user_agent: Option<String>,
+    pub contact: Option<Spanned<String>>,
     pub allow_private_networks: Option<bool>,
+    pub allow_private_origins: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -66,6 +78,10 @@ pub struct SourceTable {
     pub url: Spanned<String>,
     pub full_text: Option<bool>,
     pub interval: Option<Spanned<String>>,
+    pub min_interval: Option<Spanned<String>>,
+    pub max_interval: Option<Spanned<String>>,
+    pub encoding: Option<Spanned<String>>,
+    pub utc_offset: Option<Spanned<String>>,
     pub enabled: Option<bool>,
 }
 

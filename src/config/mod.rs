@@ -15,9 +15,12 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono::FixedOffset;
 use toml::Spanned;
 use url::Url;
 
+use crate::fetch::charset::Charset;
+use crate::fetch::guard::AddressPolicy;
 use crate::topics;
 
 /// Where the daemon looks when `--config` is not given.
@@ -64,15 +67,37 @@ pub struct ServerConfig {
 
 #[derive(Debug, Clone)]
 pub struct FetchConfig {
-    /// Default polling interval of a source.
+    /// Default polling interval of a source: where a new source starts.
     pub interval: Duration,
-    /// Total time allowed for one HTTP request, body included.
+    /// Default bounds of the adaptive interval.
+    pub min_interval: Duration,
+    pub max_interval: Duration,
+    /// The longest wait between two attempts at a failing source.
+    pub max_backoff: Duration,
+    /// Total time allowed for one HTTP request, redirects and body included.
     pub timeout: Duration,
+    /// Time allowed to open a connection (DNS, TCP, TLS).
+    pub connect_timeout: Duration,
     /// How many sources are refreshed at the same time.
     pub concurrency: usize,
+    /// How many HTTP requests run at the same time, all hosts together.
+    pub connections: usize,
+    /// How many HTTP requests run at the same time to one host.
+    pub per_host: usize,
+    /// The least time between the starts of two requests to one host.
+    pub host_delay: Duration,
+    /// The most bytes read from one response, after decompression.
+    pub max_body: u64,
+    /// The most redirects followed for one request.
+    pub max_redirects: usize,
+    /// The most entries taken from one feed in one pass.
+    pub max_items: usize,
     pub user_agent: String,
     /// Turns the private-address guard off, for feeds on a local network.
     pub allow_private_networks: bool,
+    /// Which addresses may be fetched: `allow_private_networks` and
+    /// `allow_private_origins`, resolved.
+    pub address_policy: AddressPolicy,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -82,7 +107,16 @@ pub struct SourceConfig {
     pub url: Url,
     /// Fetch each new entry's page and keep its main text.
     pub full_text: bool,
+    /// The starting (and, without history, the usual) polling interval.
     pub interval: Duration,
+    /// Bounds of the adaptive interval.
+    pub min_interval: Duration,
+    pub max_interval: Duration,
+    /// The source's `encoding`: its bytes are read in this charset whatever
+    /// they claim.
+    pub encoding: Option<Charset>,
+    /// The offset of dates the feed writes without a zone.
+    pub utc_offset: FixedOffset,
     pub enabled: bool,
 }
 
@@ -249,6 +283,92 @@ impl Resolver<'_> {
                 None
             }
         }
+    }
+
+    /// A duration that may be zero ("0s" turns a delay off).
+    fn duration_or_zero(&mut self, value: &Spanned<String>, key: &str) -> Option<Duration> {
+        match humantime::parse_duration(value.get_ref()) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.problem(
+                    value.span(),
+                    key,
+                    format!(
+                        "invalid duration {:?} ({e}); write e.g. \"0s\", \"500ms\", \"2s\"",
+                        value.get_ref()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn count(&mut self, value: &Option<Spanned<u32>>, key: &str, default: usize) -> usize {
+        match value {
+            Some(c) if *c.get_ref() == 0 => {
+                self.problem(c.span(), key, "must be at least 1");
+                default
+            }
+            Some(c) => *c.get_ref() as usize,
+            None => default,
+        }
+    }
+
+    fn size(&mut self, value: &Spanned<String>, key: &str) -> Option<u64> {
+        match parse_size(value.get_ref()) {
+            Some(0) => {
+                self.problem(value.span(), key, "must be larger than zero");
+                None
+            }
+            Some(n) => Some(n),
+            None => {
+                self.problem(
+                    value.span(),
+                    key,
+                    format!(
+                        "invalid size {:?}; write e.g. \"10 MiB\", \"512 KiB\", \"1000000\"",
+                        value.get_ref()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// `min_interval` and `max_interval`, each defaulting to `defaults`; a
+    /// minimum above the maximum is an error on the minimum.
+    fn interval_bounds(
+        &mut self,
+        min: &Option<Spanned<String>>,
+        max: &Option<Spanned<String>>,
+        defaults: (Duration, Duration),
+        prefix: &str,
+    ) -> (Duration, Duration) {
+        let min_key = format!("{prefix}min_interval");
+        let max_key = format!("{prefix}max_interval");
+        let lo = min
+            .as_ref()
+            .and_then(|d| self.duration(d, &min_key))
+            .unwrap_or(defaults.0);
+        let hi = max
+            .as_ref()
+            .and_then(|d| self.duration(d, &max_key))
+            .unwrap_or(defaults.1);
+        if lo > hi {
+            let span = min.as_ref().or(max.as_ref()).map_or(0..0, Spanned::span);
+            let key = if min.is_some() { min_key } else { max_key };
+            self.problem(
+                span,
+                &key,
+                format!(
+                    "min_interval ({}) is longer than max_interval ({})",
+                    humantime::format_duration(lo),
+                    humantime::format_duration(hi)
+                ),
+            );
+            return (hi, hi);
+        }
+        (lo, hi)
     }
 
     fn http_url(&mut self, value: &Spanned<String>, key: &str) -> Option<Url> {
@@ -446,34 +566,108 @@ impl Resolver<'_> {
         }
         .unwrap_or_else(|| Url::parse("http://127.0.0.1:8080/").expect("literal URL"));
 
-        let fetch = FetchConfig {
-            interval: file
-                .fetch
-                .interval
-                .as_ref()
-                .and_then(|d| self.duration(d, "fetch.interval"))
-                .unwrap_or(Duration::from_secs(30 * 60)),
-            timeout: file
-                .fetch
-                .timeout
-                .as_ref()
-                .and_then(|d| self.duration(d, "fetch.timeout"))
-                .unwrap_or(Duration::from_secs(20)),
-            concurrency: match &file.fetch.concurrency {
-                Some(c) if *c.get_ref() == 0 => {
-                    self.problem(c.span(), "fetch.concurrency", "must be at least 1");
-                    1
+        let f = &file.fetch;
+        let interval = f
+            .interval
+            .as_ref()
+            .and_then(|d| self.duration(d, "fetch.interval"))
+            .unwrap_or(DEFAULT_INTERVAL);
+        // The adaptive bounds default to a band around the interval: busy
+        // sources down to 10 minutes, quiet ones up to 6 hours.
+        let (min_interval, max_interval) = self.interval_bounds(
+            &f.min_interval,
+            &f.max_interval,
+            (
+                DEFAULT_MIN_INTERVAL.min(interval),
+                DEFAULT_MAX_INTERVAL.max(interval),
+            ),
+            "fetch.",
+        );
+        let timeout = f
+            .timeout
+            .as_ref()
+            .and_then(|d| self.duration(d, "fetch.timeout"))
+            .unwrap_or(Duration::from_secs(20));
+        let contact = f.contact.as_ref().and_then(|c| {
+            let text = c.get_ref().trim();
+            match Url::parse(text) {
+                Ok(u) if matches!(u.scheme(), "http" | "https" | "mailto") => Some(u),
+                _ => {
+                    self.problem(
+                        c.span(),
+                        "fetch.contact",
+                        format!(
+                            "{text:?} is not an http(s) or mailto: URL; site owners use it to reach you"
+                        ),
+                    );
+                    None
                 }
-                Some(c) => *c.get_ref() as usize,
-                None => 8,
+            }
+        });
+        let allow_private_networks = f.allow_private_networks.unwrap_or(false);
+        let origins: Vec<String> = f
+            .allow_private_origins
+            .iter()
+            .flatten()
+            .map(|o| o.get_ref().clone())
+            .collect();
+        let address_policy = match AddressPolicy::new(allow_private_networks, &origins) {
+            Ok(policy) => policy,
+            Err(bad) => {
+                for error in bad {
+                    let span = f
+                        .allow_private_origins
+                        .iter()
+                        .flatten()
+                        .find(|o| *o.get_ref() == error.entry)
+                        .map_or(0..0, Spanned::span);
+                    self.problem(span, "fetch.allow_private_origins", error.to_string());
+                }
+                AddressPolicy::default()
+            }
+        };
+        let fetch = FetchConfig {
+            interval,
+            min_interval,
+            max_interval,
+            max_backoff: f
+                .max_backoff
+                .as_ref()
+                .and_then(|d| self.duration(d, "fetch.max_backoff"))
+                .unwrap_or(crate::schedule::backoff::DEFAULT_CEILING),
+            timeout,
+            connect_timeout: f
+                .connect_timeout
+                .as_ref()
+                .and_then(|d| self.duration(d, "fetch.connect_timeout"))
+                .unwrap_or(Duration::from_secs(10))
+                .min(timeout),
+            concurrency: self.count(&f.concurrency, "fetch.concurrency", 8),
+            connections: self.count(&f.connections, "fetch.connections", 16),
+            per_host: self.count(&f.per_host, "fetch.per_host", 2),
+            host_delay: f
+                .host_delay
+                .as_ref()
+                .and_then(|d| self.duration_or_zero(d, "fetch.host_delay"))
+                .unwrap_or(Duration::from_secs(1)),
+            max_body: f
+                .max_body
+                .as_ref()
+                .and_then(|v| self.size(v, "fetch.max_body"))
+                .unwrap_or(10 * 1024 * 1024),
+            max_redirects: match &f.max_redirects {
+                Some(n) => *n.get_ref() as usize,
+                None => 10,
             },
-            user_agent: file.fetch.user_agent.clone().unwrap_or_else(|| {
-                format!(
-                    "feedsieve/{} (+https://github.com/feedsieve/feedsieve)",
-                    env!("CARGO_PKG_VERSION")
-                )
+            max_items: self.count(&f.max_items, "fetch.max_items", 500),
+            user_agent: f.user_agent.clone().unwrap_or_else(|| {
+                let contact = contact
+                    .as_ref()
+                    .map_or("https://github.com/feedsieve/feedsieve", Url::as_str);
+                format!("feedsieve/{} (+{contact})", env!("CARGO_PKG_VERSION"))
             }),
-            allow_private_networks: file.fetch.allow_private_networks.unwrap_or(false),
+            allow_private_networks,
+            address_policy,
         };
 
         let default_rule = crate::dedupe::MatchRule::DEFAULT;
@@ -534,12 +728,49 @@ impl Resolver<'_> {
                 Some(d) => self.duration(d, &key("interval")),
                 None => Some(fetch.interval),
             };
+            // A source's own interval widens the default band so that
+            // "interval = 12h" is not silently clamped to 6 hours.
+            let defaults = match interval {
+                Some(i) => (fetch.min_interval.min(i), fetch.max_interval.max(i)),
+                None => (fetch.min_interval, fetch.max_interval),
+            };
+            let (min_interval, max_interval) =
+                self.interval_bounds(&s.min_interval, &s.max_interval, defaults, &key(""));
+            let encoding = s.encoding.as_ref().and_then(|e| {
+                let charset = Charset::for_label(e.get_ref());
+                if charset.is_none() {
+                    self.problem(
+                        e.span(),
+                        &key("encoding"),
+                        format!(
+                            "unknown encoding {:?}; write e.g. \"windows-1251\", \"koi8-r\", \"utf-8\"",
+                            e.get_ref()
+                        ),
+                    );
+                }
+                charset
+            });
+            let utc_offset = match &s.utc_offset {
+                Some(o) => parse_utc_offset(o.get_ref()).unwrap_or_else(|| {
+                    self.problem(
+                        o.span(),
+                        &key("utc_offset"),
+                        format!("invalid offset {:?}; write e.g. \"+05:00\"", o.get_ref()),
+                    );
+                    utc()
+                }),
+                None => utc(),
+            };
             if let (Some(url), Some(interval)) = (url, interval) {
                 sources.push(SourceConfig {
                     name,
                     url,
                     full_text: s.full_text.unwrap_or(true),
-                    interval,
+                    interval: interval.clamp(min_interval, max_interval),
+                    min_interval,
+                    max_interval,
+                    encoding,
+                    utc_offset,
                     enabled: s.enabled.unwrap_or(true),
                 });
             }
@@ -599,6 +830,61 @@ impl Resolver<'_> {
             topics,
         }
     }
+}
+
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(30 * 60);
+const DEFAULT_MIN_INTERVAL: Duration = Duration::from_secs(10 * 60);
+const DEFAULT_MAX_INTERVAL: Duration = Duration::from_secs(6 * 60 * 60);
+
+fn utc() -> FixedOffset {
+    chrono::Offset::fix(&chrono::Utc)
+}
+
+/// "+05:00", "-03:30", "+0500", "+5", "UTC": the offset of zone-less dates.
+fn parse_utc_offset(text: &str) -> Option<FixedOffset> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("utc") || text.eq_ignore_ascii_case("z") {
+        return Some(utc());
+    }
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let (hours, minutes) = match rest.split_once(':') {
+        Some((h, m)) => (h, m),
+        None if rest.len() == 4 => rest.split_at(2),
+        None => (rest, "0"),
+    };
+    let (hours, minutes): (i32, i32) = (hours.parse().ok()?, minutes.parse().ok()?);
+    if !(0..=14).contains(&hours) || !(0..60).contains(&minutes) {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
+}
+
+/// "10 MiB", "512KiB", "1.5 MB", "1000000": a byte count. Binary (KiB,
+/// MiB, GiB) and decimal (KB, MB, GB) units; no unit means bytes.
+fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" | "bytes" => 1.0,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        _ => return None,
+    };
+    let bytes = number * scale;
+    // u64::MAX as f64 rounds up, so compare against a value that fits.
+    (0.0..1.8e19).contains(&bytes).then(|| bytes.round() as u64)
 }
 
 /// Byte offset in the file of the `chars`-th character of the string value
@@ -804,5 +1090,142 @@ enabled = false
         assert_eq!(c.sources[1].interval, Duration::from_secs(7200));
         assert!(!c.sources[1].full_text && !c.sources[1].enabled);
         assert_eq!(c.enabled_sources().count(), 1);
+    }
+    #[test]
+    fn fetch_limits_politeness_and_guard_keys_resolve() {
+        let c = load(
+            r#"
+[fetch]
+connect_timeout = "3s"
+connections = 4
+per_host = 1
+host_delay = "0s"
+max_body = "512 KiB"
+max_redirects = 3
+max_items = 50
+max_backoff = "12h"
+contact = "mailto:ops@example.org"
+allow_private_origins = ["127.0.0.1:8765", "10.1.2.0/24"]
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.fetch.connect_timeout, Duration::from_secs(3));
+        assert_eq!((c.fetch.connections, c.fetch.per_host), (4, 1));
+        assert_eq!(c.fetch.host_delay, Duration::ZERO);
+        assert_eq!(c.fetch.max_body, 512 * 1024);
+        assert_eq!((c.fetch.max_redirects, c.fetch.max_items), (3, 50));
+        assert_eq!(c.fetch.max_backoff, Duration::from_secs(12 * 3600));
+        assert!(c.fetch.user_agent.starts_with("feedsieve/"));
+        assert!(
+            c.fetch.user_agent.ends_with("(+mailto:ops@example.org)"),
+            "{}",
+            c.fetch.user_agent
+        );
+        let exempt = Url::parse("http://127.0.0.1:8765/feed").unwrap();
+        let other = Url::parse("http://127.0.0.1:8766/feed").unwrap();
+        assert!(c.fetch.address_policy.check_url(&exempt).is_ok());
+        assert!(c.fetch.address_policy.check_url(&other).is_err());
+    }
+
+    #[test]
+    fn defaults_keep_the_guard_on_and_the_limits_of_the_issue() {
+        let c = load("").unwrap();
+        assert_eq!(c.fetch.max_body, 10 * 1024 * 1024);
+        assert_eq!(c.fetch.max_redirects, 10);
+        assert_eq!(c.fetch.per_host, 2);
+        assert_eq!(c.fetch.max_backoff, Duration::from_secs(24 * 3600));
+        let metadata = Url::parse("http://169.254.169.254/latest/meta-data/").unwrap();
+        assert!(c.fetch.address_policy.check_url(&metadata).is_err());
+    }
+
+    #[test]
+    fn source_encoding_offset_and_interval_bounds_resolve() {
+        let c = load(
+            r#"
+[fetch]
+interval = "30m"
+[[source]]
+name = "a"
+url = "https://a.example/feed"
+encoding = "cp1251"
+utc_offset = "+05:00"
+min_interval = "5m"
+max_interval = "2h"
+[[source]]
+name = "b"
+url = "https://b.example/feed"
+interval = "12h"
+"#,
+        )
+        .unwrap();
+        let a = &c.sources[0];
+        assert_eq!(a.encoding, Charset::for_label("windows-1251"));
+        assert_eq!(a.utc_offset, FixedOffset::east_opt(5 * 3600).unwrap());
+        assert_eq!(
+            (a.min_interval, a.max_interval),
+            (Duration::from_secs(300), Duration::from_secs(7200))
+        );
+        let b = &c.sources[1];
+        assert_eq!(b.encoding, None);
+        assert_eq!(b.interval, Duration::from_secs(12 * 3600));
+        assert_eq!(
+            b.max_interval,
+            Duration::from_secs(12 * 3600),
+            "the band widens to the source's interval"
+        );
+    }
+
+    #[test]
+    fn bad_fetch_and_source_values_are_all_named() {
+        let p = problems(
+            r#"
+[fetch]
+max_body = "ten megs"
+per_host = 0
+contact = "call me"
+allow_private_origins = ["intranet.example", "10.0.0.0/8"]
+min_interval = "2h"
+max_interval = "1h"
+
+[[source]]
+name = "a"
+url = "https://a.example/feed"
+encoding = "klingon-8"
+utc_offset = "Almaty"
+"#,
+        );
+        let keys: Vec<&str> = p.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "fetch.min_interval",
+                "fetch.contact",
+                "fetch.allow_private_origins",
+                "fetch.per_host",
+                "fetch.max_body",
+                "source[0].encoding",
+                "source[0].utc_offset",
+            ]
+        );
+        assert!(p[2].message.contains("intranet.example"), "{:?}", p[2]);
+        assert_eq!(p[2].line, 6);
+    }
+
+    #[test]
+    fn sizes_and_offsets_parse_as_people_write_them() {
+        assert_eq!(parse_size("10 MiB"), Some(10 * 1024 * 1024));
+        assert_eq!(parse_size("1.5MB"), Some(1_500_000));
+        assert_eq!(parse_size("4096"), Some(4096));
+        assert_eq!(parse_size("10 parsecs"), None);
+        assert_eq!(parse_size("-1"), None);
+        assert_eq!(parse_utc_offset("+05:00"), FixedOffset::east_opt(5 * 3600));
+        assert_eq!(
+            parse_utc_offset("-0330"),
+            FixedOffset::east_opt(-(3 * 3600 + 1800))
+        );
+        assert_eq!(parse_utc_offset("+6"), FixedOffset::east_opt(6 * 3600));
+        assert_eq!(parse_utc_offset("UTC"), FixedOffset::east_opt(0));
+        assert_eq!(parse_utc_offset("+25:00"), None);
+        assert_eq!(parse_utc_offset("Asia/Almaty"), None);
     }
 }

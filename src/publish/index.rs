@@ -64,17 +64,40 @@ pub fn render(
                 s.error_count,
                 escape(s.last_error.as_deref().unwrap_or(""))
             ),
+            (true, Some("gone")) => format!(
+                "<span class=\"err\">gone, not polled: {}</span>",
+                escape(s.last_error.as_deref().unwrap_or(""))
+            ),
             (true, Some(other)) => format!("<span class=\"ok\">{}</span>", escape(other)),
+        };
+        // Where the feed is really polled, when a permanent redirect or a
+        // page's feed link changed it.
+        let polled_at = match (&s.fetch_url, s.fetch_url_reason.as_deref()) {
+            (Some(u), reason) => format!(
+                "<br><small>polled at <a href=\"{u}\">{u}</a> ({})</small>",
+                match reason {
+                    Some("discovered") => "the feed this page links to",
+                    _ => "moved permanently",
+                },
+                u = escape(u),
+            ),
+            (None, _) => String::new(),
+        };
+        let next = match (s.next_fetch.filter(|_| s.enabled), s.interval) {
+            (None, _) => "—".to_string(),
+            (Some(t), None) => when(t, now),
+            (Some(t), Some(every)) => format!(
+                "{} <small>(every {})</small>",
+                when(t, now),
+                span(i64::try_from(every.as_secs()).unwrap_or(i64::MAX))
+            ),
         };
         let _ = writeln!(
             h,
-            "<tr><td><a href=\"{}\">{}</a></td><td>{status}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><a href=\"{}\">{}</a>{polled_at}</td><td>{status}</td><td>{}</td><td>{next}</td><td>{}</td><td>{}</td></tr>",
             escape(&s.url),
             escape(&s.name),
             ago(s.last_fetch, now),
-            s.next_fetch
-                .filter(|_| s.enabled)
-                .map_or("—".to_string(), |t| when(t, now)),
             s.articles,
             s.extraction_failures
         );
@@ -185,9 +208,17 @@ mod tests {
             next_fetch: None,
             articles: 0,
             extraction_failures: 0,
+            fetch_url: Some("https://bad.example/new-feed?a=1&b=2".into()),
+            fetch_url_reason: Some("moved".into()),
+            interval: None,
         };
         let html = render(&[], &HashMap::new(), &[s], &[], Utc::now());
         assert!(html.contains("error (3 in a row): HTTP 404 &lt;oops&gt;"));
         assert!(html.contains("Bad &lt;b&gt;"));
+        assert!(
+            html.contains("polled at <a href=\"https://bad.example/new-feed?a=1&amp;b=2\">"),
+            "{html}"
+        );
+        assert!(html.contains("(moved permanently)"));
     }
 }

@@ -7,7 +7,7 @@ use rusqlite::params;
 
 use super::{Store, StoreError, from_unix, stories, unix};
 use crate::model::{
-    ArticleId, ExtractionStatus, NewArticle, SourceId, StoredItem, StoryId, Validators,
+    ArticleId, ExtractionStatus, NewArticle, SourceId, SourcePoll, StoredItem, StoryId, Validators,
 };
 
 /// What one refresh added.
@@ -55,6 +55,7 @@ impl Store {
         now: DateTime<Utc>,
         next: DateTime<Utc>,
         validators: &Validators,
+        poll: &SourcePoll,
         articles: &[NewArticle],
     ) -> Result<(SavedCounts, Vec<(usize, ArticleId)>), StoreError> {
         let mut conn = self.conn();
@@ -145,6 +146,7 @@ impl Store {
                 unix(next)
             ],
         )?;
+        super::sources::record_poll(&tx, source, poll)?;
         tx.commit()?;
         let ids = stored
             .iter()

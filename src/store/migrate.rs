@@ -20,6 +20,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0001_init.sql"),
     ),
     (
+        2,
+        "0002_fetch_state",
+        include_str!("../../migrations/0002_fetch_state.sql"),
+    ),
+    (
         4,
         "0004_stories",
         include_str!("../../migrations/0004_stories.sql"),

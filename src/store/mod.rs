@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use articles::SavedCounts;
-pub use sources::{SourceState, SourceStatus};
+pub use sources::{MOVE_CONFIRMATIONS, SourceState, SourceStatus};
 
 /// Errors of the store. All of them concern the one database file.
 #[derive(Debug, thiserror::Error)]

@@ -34,7 +34,8 @@ fn write_config(dir: &Path, origin: &MockServer, port: u16) -> PathBuf {
     let mut text = format!(
         "[store]\npath = \"feedsieve.db\"\n\
          [server]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"http://feeds.test/\"\n\
-         [fetch]\ninterval = \"1s\"\ntimeout = \"10s\"\nconcurrency = 3\n\
+         [fetch]\ninterval = \"1s\"\nmin_interval = \"1s\"\nmax_interval = \"2s\"\n\
+         timeout = \"10s\"\nconcurrency = 3\nper_host = 6\nhost_delay = \"0s\"\n\
          allow_private_networks = true\n\n\
          [[topic]]\nslug = \"talks\"\ntitle = \"Talks\"\nquery = \"переговоры\"\n\n"
     );

@@ -126,7 +126,8 @@ async fn a_full_disk_is_reported_served_through_and_its_backlog_stored_when_spac
     let mut text = format!(
         "[store]\npath = \"data/feedsieve.db\"\n\
          [server]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"http://feeds.test/\"\n\
-         [fetch]\ninterval = \"1s\"\ntimeout = \"10s\"\nconcurrency = 3\n\
+         [fetch]\ninterval = \"1s\"\nmin_interval = \"1s\"\nmax_interval = \"2s\"\n\
+         timeout = \"10s\"\nconcurrency = 3\nper_host = 6\nhost_delay = \"0s\"\n\
          allow_private_networks = true\n\n"
     );
     for s in 0..SOURCES {

@@ -4,6 +4,7 @@
 pub mod active_content;
 pub mod farm;
 pub mod labeled_set;
+pub mod servers;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,35 @@ pub fn fixture(name: &str, base: &str) -> String {
     let text = std::fs::read_to_string(fixture_dir().join(name))
         .unwrap_or_else(|e| panic!("fixture {name}: {e}"));
     text.replace("{{BASE}}", base)
+}
+
+/// A fixture file's bytes with `{{BASE}}` replaced, for files in legacy
+/// encodings that are not UTF-8 text.
+pub fn fixture_bytes(name: &str, base: &str) -> Vec<u8> {
+    let bytes = std::fs::read(fixture_dir().join("..").join(name))
+        .unwrap_or_else(|e| panic!("fixture {name}: {e}"));
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes.as_slice();
+    while let Some(at) = rest.windows(8).position(|w| w == b"{{BASE}}") {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(base.as_bytes());
+        rest = &rest[at + 8..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
+/// Serves `tests/fixtures/<name>` at `route` with `content_type`, as bytes.
+pub async fn serve_bytes(origin: &MockServer, route: &str, name: &str, content_type: &str) {
+    Mock::given(method("GET"))
+        .and(path(route))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", content_type)
+                .set_body_bytes(fixture_bytes(name, &origin.uri())),
+        )
+        .mount(origin)
+        .await;
 }
 
 /// Serves fixture `file` at `route` with `content_type`.
@@ -57,11 +87,19 @@ impl TestApp {
     }
 
     pub async fn with_origin(origin: MockServer, body: &str) -> TestApp {
+        Self::with_fetch(origin, "allow_private_networks = true", body).await
+    }
+
+    /// An app whose `[fetch]` table ends with `fetch` (which must say how
+    /// the address guard treats loopback; `{{ORIGIN}}` in it is the
+    /// origin's `127.0.0.1:port`).
+    pub async fn with_fetch(origin: MockServer, fetch: &str, body: &str) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let text = format!(
             "[store]\npath = \"feedsieve.db\"\n\
              [server]\nlisten = \"127.0.0.1:0\"\nbase_url = \"http://feeds.test/\"\n\
-             [fetch]\ntimeout = \"5s\"\nconcurrency = 4\nallow_private_networks = true\n\n{}",
+             [fetch]\ntimeout = \"5s\"\nconcurrency = 4\nhost_delay = \"0s\"\n{}\n\n{}",
+            fetch.replace("{{ORIGIN}}", &origin.address().to_string()),
             body.replace("{{BASE}}", &origin.uri())
         );
         let path = dir.path().join("feedsieve.toml");
@@ -90,6 +128,17 @@ impl TestApp {
         let state = AppState::new(self.pipeline.store.clone(), &self.config);
         tokio::spawn(publish::serve(listener, state, std::future::pending()));
         addr
+    }
+
+    /// One source's row, read straight from the database.
+    pub fn source_row<T: rusqlite::types::FromSql>(&self, name: &str, column: &str) -> T {
+        self.db()
+            .query_row(
+                &format!("SELECT {column} FROM sources WHERE name = ?1"),
+                [name],
+                |r| r.get(0),
+            )
+            .unwrap()
     }
 
     /// Opens the database file directly, to check what is really stored.
