@@ -163,6 +163,9 @@ pub fn topic_query(data: &[u8]) {
 
 /// A link from a feed → its canonical form, which must itself be a URL
 /// whose canonical form is unchanged (the store looks articles up by it).
+/// Only http(s) links reach `canonical_url` (`parse` drops the rest); the
+/// `url` crate re-reads other schemes differently (`file://host/e:/` loses
+/// its host), which is no concern of feedsieve's.
 pub fn canonical_url(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -170,6 +173,9 @@ pub fn canonical_url(data: &[u8]) {
     let Ok(url) = Url::parse(text) else {
         return;
     };
+    if !matches!(url.scheme(), "http" | "https") {
+        return;
+    }
     let once = feedsieve::dedupe::canonical_url(&url);
     let reparsed = Url::parse(&once)
         .unwrap_or_else(|e| panic!("canonical form {once:?} of {text:?} does not parse: {e}"));

@@ -8,6 +8,8 @@ mod config_files;
 mod crash;
 mod disk;
 mod fetching;
+mod fuzz_regressions;
+mod hostile;
 mod pipeline;
 mod polling;
 mod stories;
