@@ -10,6 +10,9 @@
 #                                     records N executions for it in total
 #   fuzz/run.sh --totals              executions per target over all runs
 #   fuzz/run.sh --build               build only
+#   fuzz/run.sh --smoke               each target for a fixed 20,000 inputs
+#                                     from seed 1 (deterministic; for CI;
+#                                     not recorded)
 #
 # Environment: JOBS=N runs N targets at once (default 1: the machine has two
 # cores shared with other work); NICE=N (default 10).
@@ -50,6 +53,23 @@ export RUSTFLAGS="-Cpasses=sancov-module \
 nice -n "${NICE:-10}" cargo build --release --target "$HOST" --bins
 BIN=$FUZZ/target/$HOST/release
 [ "${1:-}" = "--build" ] && exit 0
+
+if [ "${1:-}" = "--smoke" ]; then
+    status=0
+    for t in "${ALL[@]}"; do
+        scratch=$(mktemp -d)
+        seeds=()
+        [ -d "$FUZZ/seeds/$t" ] && seeds=("$FUZZ/seeds/$t")
+        if "$BIN/$t" -seed=1 -runs=20000 -timeout=10 -artifact_prefix="$scratch/" \
+            "$scratch" "${seeds[@]}" >"$scratch/log" 2>&1; then
+            echo "$t: 20000 inputs, no crash"
+        else
+            echo "$t: CRASH"; grep -m5 -E "panicked at|ERROR|SUMMARY" "$scratch/log"; status=1
+        fi
+        rm -rf "$scratch"
+    done
+    exit "$status"
+fi
 
 UNTIL=
 if [ "${1:-}" = "--until" ]; then
