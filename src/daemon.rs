@@ -18,8 +18,9 @@ use tokio::task::JoinSet;
 use crate::config::{Config, SourceConfig};
 use crate::dedupe;
 use crate::fetch::Fetcher;
+use crate::metrics::Metrics;
 use crate::model::ArticleId;
-use crate::publish::{self, AppState};
+use crate::publish::{self, AppState, Publisher};
 use crate::reclassify;
 use crate::refresh::{self, Pipeline, RefreshReport};
 use crate::schedule;
@@ -59,6 +60,8 @@ pub fn pipeline(config: &Config) -> anyhow::Result<Pipeline> {
         stories,
         max_items: config.fetch.max_items,
         max_backoff: config.fetch.max_backoff,
+        metrics: Metrics::new(),
+        publisher: Publisher::new(config)?,
     })
 }
 
@@ -137,7 +140,12 @@ impl Daemon {
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
 
-        let state = AppState::new(pipeline.store.clone(), config);
+        let state = AppState::new(
+            pipeline.store.clone(),
+            pipeline.publisher.clone(),
+            pipeline.metrics.clone(),
+            config,
+        );
         let mut server_stop = stopped.clone();
         tasks.spawn(async move {
             let shutdown = async move {

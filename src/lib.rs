@@ -14,6 +14,8 @@ pub mod dedupe;
 pub mod extract;
 /// Outbound HTTP: feeds and article pages, with limits and charsets.
 pub mod fetch;
+/// Counters for /metrics, recorded by the pipeline and the publisher.
+pub mod metrics;
 /// The plain data passed between stages.
 pub mod model;
 /// Feed bytes → entries (feed-rs), with stable entry keys.

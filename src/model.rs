@@ -191,6 +191,39 @@ pub enum ExtractionStatus {
     Failed(String),
 }
 
+/// How much of a source's articles may be republished (`republish` in the
+/// config). Some outlets allow only quotation with a link back.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Republish {
+    /// The whole sanitized article.
+    #[default]
+    Full,
+    /// A plain-text excerpt and a link to the original.
+    Excerpt,
+    /// The title and a link to the original only.
+    Link,
+}
+
+impl Republish {
+    /// The name used in the config file and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Republish::Full => "full",
+            Republish::Excerpt => "excerpt",
+            Republish::Link => "link",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Republish> {
+        match name {
+            "full" => Some(Republish::Full),
+            "excerpt" => Some(Republish::Excerpt),
+            "link" => Some(Republish::Link),
+            _ => None,
+        }
+    }
+}
+
 /// A stored story as the publisher sees it: its representative article,
 /// and the other outlets' copies.
 #[derive(Debug, Clone)]
@@ -199,14 +232,24 @@ pub struct StoredItem {
     /// The representative article.
     pub id: ArticleId,
     pub source_name: String,
+    /// The source's feed address.
     pub source_url: String,
+    /// What of this source may be republished.
+    pub republish: Republish,
     pub url: Option<String>,
     pub title: String,
     pub author: Option<String>,
+    /// Sanitized HTML of the full content.
     pub html: String,
     pub text: String,
+    /// ISO 639-1 code when known.
+    pub lang: Option<String>,
     pub published: DateTime<Utc>,
     pub updated: DateTime<Utc>,
+    /// When this store last took in a copy of the story: the time the
+    /// published item last changed here, whatever its own dates say.
+    pub stored: DateTime<Utc>,
+    /// The topic query terms that matched, published as categories.
     pub terms: Vec<String>,
     /// The story's other copies, earliest first.
     pub also: Vec<AlsoReported>,

@@ -8,6 +8,7 @@
 //! learns is stored in one transaction at the end.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, stream};
@@ -17,8 +18,10 @@ use crate::config::SourceConfig;
 use crate::dedupe;
 use crate::extract;
 use crate::fetch::{self, FeedResponse, Fetcher, charset::DecidedBy};
+use crate::metrics::{FetchKind, FetchOutcome, Metrics};
 use crate::model::{Entry, ExtractionStatus, NewArticle, SourcePoll, StoryLink};
 use crate::parse;
+use crate::publish::Publisher;
 use crate::schedule::{self, adaptive, backoff};
 use crate::store::{SavedCounts, SourceState, Store, StoreError};
 use crate::topics::{self, Topic};
@@ -40,6 +43,10 @@ pub struct Pipeline {
     /// The longest wait between attempts at a failing source
     /// (`fetch.max_backoff`).
     pub max_backoff: std::time::Duration,
+    /// Counters for /metrics.
+    pub metrics: Metrics,
+    /// Told when topics get new items (cache invalidation, WebSub).
+    pub publisher: Publisher,
 }
 
 /// How one refresh ended.
@@ -202,11 +209,19 @@ async fn run(
     // Where the feed lives now: it may have moved, or been found on a page.
     let url = state.fetch_url.as_ref().unwrap_or(&source.url);
 
-    let fetched = match p
+    let started = Instant::now();
+    let response = p
         .fetcher
         .feed(url, &state.validators, source.encoding)
-        .await?
-    {
+        .await;
+    let (outcome, bytes) = match &response {
+        Ok(FeedResponse::NotModified { .. }) => (FetchOutcome::NotModified, 0),
+        Ok(FeedResponse::Fetched(f)) => (FetchOutcome::Ok, f.text.text.len()),
+        Err(_) => (FetchOutcome::Error, 0),
+    };
+    p.metrics
+        .fetched(FetchKind::Feed, outcome, bytes as u64, started.elapsed());
+    let fetched = match response? {
         FeedResponse::NotModified {
             freshness,
             moved_to,
@@ -382,6 +397,17 @@ async fn run(
         })
         .await??
     };
+    p.metrics.refreshed(
+        saved.new,
+        entries_seen.saturating_sub(saved.new),
+        extraction_failures,
+        saved.topics.iter().map(|(t, n)| (t.as_str(), *n)),
+    );
+    if saved.new > 0 {
+        p.publisher
+            .topics_changed(saved.changed_topics.iter().map(String::as_str))
+            .await;
+    }
     Ok((
         Outcome::Updated {
             entries: entries_seen,
@@ -536,11 +562,15 @@ async fn page_article(
     url: &url::Url,
     source: &SourceConfig,
 ) -> Result<crate::model::Article, String> {
-    let page = p
-        .fetcher
-        .page(url, source.encoding)
-        .await
-        .map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let page = p.fetcher.page(url, source.encoding).await;
+    let (outcome, bytes) = match &page {
+        Ok(page) => (FetchOutcome::Ok, page.html.len()),
+        Err(_) => (FetchOutcome::Error, 0),
+    };
+    p.metrics
+        .fetched(FetchKind::Page, outcome, bytes as u64, started.elapsed());
+    let page = page.map_err(|e| e.to_string())?;
     tokio::task::spawn_blocking(move || {
         extract::article(&page.html, &page.url, &extract::Rules::none()).map_err(|e| e.to_string())
     })

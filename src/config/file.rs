@@ -37,6 +37,7 @@ pub struct StoreTable {
 pub struct ServerTable {
     pub listen: Option<Spanned<String>>,
     pub base_url: Option<Spanned<String>>,
+    pub websub_hub: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -83,6 +84,7 @@ pub struct SourceTable {
     pub encoding: Option<Spanned<String>>,
     pub utc_offset: Option<Spanned<String>>,
     pub enabled: Option<bool>,
+    pub republish: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -21,6 +21,7 @@ use url::Url;
 
 use crate::fetch::charset::Charset;
 use crate::fetch::guard::AddressPolicy;
+use crate::model::Republish;
 use crate::topics;
 
 /// Where the daemon looks when `--config` is not given.
@@ -63,6 +64,9 @@ pub struct ServerConfig {
     /// The address readers use to reach the daemon; output feeds put it in
     /// their self links, so it must be what subscribers see.
     pub base_url: Url,
+    /// A WebSub hub (W3C WebSub) to advertise in every feed and to notify
+    /// when a topic gets new items; `None` means no hub.
+    pub websub_hub: Option<Url>,
 }
 
 #[derive(Debug, Clone)]
@@ -118,6 +122,8 @@ pub struct SourceConfig {
     /// The offset of dates the feed writes without a zone.
     pub utc_offset: FixedOffset,
     pub enabled: bool,
+    /// How much of its articles the output feeds may carry.
+    pub republish: Republish,
 }
 
 /// A configuration that could not be used, with every problem found.
@@ -565,6 +571,11 @@ impl Resolver<'_> {
             None => Url::parse(&format!("http://{listen}/")).ok(),
         }
         .unwrap_or_else(|| Url::parse("http://127.0.0.1:8080/").expect("literal URL"));
+        let websub_hub = file
+            .server
+            .websub_hub
+            .as_ref()
+            .and_then(|u| self.http_url(u, "server.websub_hub"));
 
         let f = &file.fetch;
         let interval = f
@@ -761,7 +772,21 @@ impl Resolver<'_> {
                 }),
                 None => utc(),
             };
-            if let (Some(url), Some(interval)) = (url, interval) {
+            let republish = match &s.republish {
+                None => Some(Republish::Full),
+                Some(r) => Republish::from_name(r.get_ref()).or_else(|| {
+                    self.problem(
+                        r.span(),
+                        &key("republish"),
+                        format!(
+                            "unknown policy {:?}; use \"full\", \"excerpt\" or \"link\"",
+                            r.get_ref()
+                        ),
+                    );
+                    None
+                }),
+            };
+            if let (Some(url), Some(interval), Some(republish)) = (url, interval, republish) {
                 sources.push(SourceConfig {
                     name,
                     url,
@@ -772,6 +797,7 @@ impl Resolver<'_> {
                     encoding,
                     utc_offset,
                     enabled: s.enabled.unwrap_or(true),
+                    republish,
                 });
             }
         }
@@ -823,7 +849,11 @@ impl Resolver<'_> {
         Config {
             path: path.to_path_buf(),
             store: StoreConfig { path: store_path },
-            server: ServerConfig { listen, base_url },
+            server: ServerConfig {
+                listen,
+                base_url,
+                websub_hub,
+            },
             fetch,
             dedupe,
             sources,
@@ -1018,6 +1048,47 @@ query = "peace"
         );
         assert_eq!(p[0].line, 3);
         assert_eq!(p[1].line, 7);
+    }
+
+    #[test]
+    fn republish_defaults_to_full_and_rejects_unknown_policies() {
+        let c = load(
+            r#"
+[server]
+websub_hub = "https://hub.example/"
+[[source]]
+name = "a"
+url = "https://a.example/feed"
+[[source]]
+name = "b"
+url = "https://b.example/feed"
+republish = "excerpt"
+[[source]]
+name = "c"
+url = "https://c.example/feed"
+republish = "link"
+"#,
+        )
+        .unwrap();
+        let policies: Vec<Republish> = c.sources.iter().map(|s| s.republish).collect();
+        assert_eq!(
+            policies,
+            [Republish::Full, Republish::Excerpt, Republish::Link]
+        );
+        assert_eq!(
+            c.server.websub_hub.as_ref().map(Url::as_str),
+            Some("https://hub.example/")
+        );
+        assert_eq!(load("").unwrap().server.websub_hub, None);
+
+        let p = problems(
+            "[server]\nwebsub_hub = \"ftp://hub.example/\"\n\
+             [[source]]\nname = \"a\"\nurl = \"https://a.example/feed\"\nrepublish = \"quote\"\n",
+        );
+        let keys: Vec<&str> = p.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["server.websub_hub", "source[0].republish"]);
+        assert_eq!(p[1].line, 6);
+        assert!(p[1].message.contains("\"quote\""), "{:?}", p[1]);
     }
 
     #[test]

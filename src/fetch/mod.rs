@@ -24,6 +24,7 @@ pub mod charset;
 pub mod discover;
 pub mod guard;
 pub mod politeness;
+pub mod websub;
 
 use std::sync::Arc;
 use std::time::Duration;

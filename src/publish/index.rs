@@ -7,6 +7,9 @@ use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
 
+use url::Url;
+
+use super::feeds::ItemView;
 use super::{ALL_SLUG, TopicInfo};
 use crate::model::StoredItem;
 use crate::store::SourceStatus;
@@ -18,23 +21,44 @@ pub fn render(
     recent: &[StoredItem],
     now: DateTime<Utc>,
 ) -> String {
-    let mut h = String::with_capacity(16 * 1024);
-    h.push_str(concat!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
-        "<title>feedsieve</title><style>",
-        "body{font-family:system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem;line-height:1.4}",
-        "table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{text-align:left;padding:.3rem;border-bottom:1px solid #ddd;vertical-align:top}",
-        ".err{color:#a00}.ok{color:#070}.wrap{overflow-x:auto}li{margin:.3rem 0}",
-        "</style></head><body>\n<h1>feedsieve</h1>\n"
-    ));
-
-    h.push_str("<h2>Topics</h2>\n<ul>\n");
     let all = TopicInfo {
         slug: ALL_SLUG.to_string(),
         title: "All stories".to_string(),
     };
-    for t in topics.iter().chain(std::iter::once(&all)) {
+    let feeds: Vec<&TopicInfo> = topics.iter().chain(std::iter::once(&all)).collect();
+
+    let mut h = String::with_capacity(16 * 1024);
+    h.push_str(concat!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+        "<title>feedsieve</title>\n"
+    ));
+    // Autodiscovery: a reader given this page's address finds the feeds.
+    for t in &feeds {
+        let _ = writeln!(
+            h,
+            "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"{}\" href=\"feeds/{}.atom\">",
+            escape(&t.title),
+            escape(&t.slug)
+        );
+    }
+    h.push_str(concat!(
+        "<style>",
+        "body{font-family:system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem;line-height:1.4}",
+        "table{border-collapse:collapse;width:100%;font-size:.9rem}",
+        "td,th{text-align:left;padding:.3rem;border-bottom:1px solid #ddd;vertical-align:top}",
+        ".err{color:#a00}.ok{color:#070}li{margin:.4rem 0}a{overflow-wrap:anywhere}",
+        ".feeds a{display:inline-block;padding:.1rem .4rem;border:1px solid #ccd;border-radius:.3rem;margin:.1rem 0;text-decoration:none}",
+        // On a phone each source becomes a block of labelled lines instead
+        // of a table too wide to read.
+        "@media (max-width:40rem){table,tbody,tr,td{display:block}tr:first-child{display:none}",
+        "tr{border-bottom:1px solid #ccc;padding:.4rem 0}td{border:0;padding:.1rem 0}",
+        "td[data-label]::before{content:attr(data-label) \": \";color:#666}}",
+        "</style></head><body>\n<h1>feedsieve</h1>\n"
+    ));
+
+    h.push_str("<h2>Topics</h2>\n<ul id=\"topics\">\n");
+    for t in &feeds {
         let count = if t.slug == ALL_SLUG {
             sources.iter().map(|s| s.articles).sum()
         } else {
@@ -43,17 +67,18 @@ pub fn render(
         let slug = escape(&t.slug);
         let _ = writeln!(
             h,
-            "<li><strong>{}</strong> ({count} articles): \
-             <a href=\"feeds/{slug}.atom\">Atom</a> · <a href=\"feeds/{slug}.rss\">RSS</a> · \
-             <a href=\"feeds/{slug}.json\">JSON Feed</a></li>",
+            "<li><strong>{}</strong> ({count} articles)<br><span class=\"feeds\">\
+             <a href=\"feeds/{slug}.atom\">Atom</a> <a href=\"feeds/{slug}.rss\">RSS</a> \
+             <a href=\"feeds/{slug}.json\">JSON Feed</a></span></li>",
             escape(&t.title)
         );
     }
-    h.push_str("</ul>\n");
+    h.push_str("</ul>\n<p>Subscribe to all topics at once: <a href=\"opml\">OPML list</a>.</p>\n");
 
     h.push_str(
-        "<h2>Sources</h2>\n<div class=\"wrap\"><table><tr><th>Source</th><th>Status</th>\
-         <th>Last fetch</th><th>Next poll</th><th>Articles</th><th>Extraction failures</th></tr>\n",
+        "<h2>Sources</h2>\n<table id=\"sources\"><tr><th>Source</th><th>Status</th>\
+         <th>Last fetch</th><th>Last success</th><th>Next poll</th><th>Articles</th>\
+         <th>Extraction failures</th></tr>\n",
     );
     for s in sources {
         let status = match (s.enabled, s.last_status.as_deref()) {
@@ -94,22 +119,26 @@ pub fn render(
         };
         let _ = writeln!(
             h,
-            "<tr><td><a href=\"{}\">{}</a>{polled_at}</td><td>{status}</td><td>{}</td><td>{next}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><a href=\"{}\">{}</a>{polled_at}</td><td data-label=\"Status\">{status}</td>\
+             <td data-label=\"Last fetch\">{}</td><td data-label=\"Last success\">{}</td>\
+             <td data-label=\"Next poll\">{next}</td><td data-label=\"Articles\">{}</td>\
+             <td data-label=\"Extraction failures\">{}</td></tr>",
             escape(&s.url),
             escape(&s.name),
             ago(s.last_fetch, now),
+            ago(s.last_success, now),
             s.articles,
             s.extraction_failures
         );
     }
-    h.push_str("</table></div>\n");
+    h.push_str("</table>\n");
 
-    h.push_str("<h2>Latest stories</h2>\n<ul>\n");
+    h.push_str("<h2>Latest stories</h2>\n<ul id=\"latest\">\n");
     for it in recent {
         let title = escape(&it.title);
         let linked = match it.url.as_deref().filter(|u| u.starts_with("http")) {
             Some(u) => format!("<a href=\"{}\">{title}</a>", escape(u)),
-            None => title,
+            None => format!("<a href=\"items/{}\">{title}</a>", it.id.0),
         };
         let _ = writeln!(
             h,
@@ -118,13 +147,18 @@ pub fn render(
             it.published.format("%Y-%m-%d %H:%M UTC")
         );
     }
-    h.push_str("</ul>\n</body></html>\n");
+    h.push_str(
+        "</ul>\n<p><small><a href=\"healthz\">health</a> · <a href=\"metrics\">metrics</a></small></p>\n</body></html>\n",
+    );
     h
 }
 
-/// The page of one item: its title, source, date and sanitized content.
-pub fn render_item(item: &StoredItem) -> String {
-    let mut h = String::with_capacity(item.html.len() + 1024);
+/// The page of one item: its title, source, date and content as its
+/// source's republishing policy allows.
+pub fn render_item(item: &StoredItem, home_url: &Url) -> String {
+    // Stored HTML is sanitized before it is stored.
+    let view = ItemView::of(home_url, item);
+    let mut h = String::with_capacity(view.content_html.len() + 1024);
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\
@@ -135,8 +169,7 @@ pub fn render_item(item: &StoredItem) -> String {
         title = escape(&item.title),
         source = escape(&item.source_name),
         date = item.published.format("%Y-%m-%d %H:%M UTC"),
-        // Stored HTML is sanitized before it is stored.
-        html = item.html,
+        html = view.content_html,
     );
     h
 }

@@ -1,17 +1,17 @@
 //! Articles and their topic matches.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
-use super::{Store, StoreError, from_unix, stories, unix};
+use super::{Store, StoreError, stories, unix};
 use crate::model::{
-    ArticleId, ExtractionStatus, NewArticle, SourceId, SourcePoll, StoredItem, StoryId, Validators,
+    ArticleId, ExtractionStatus, NewArticle, SourceId, SourcePoll, StoryId, Validators,
 };
 
 /// What one refresh added.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SavedCounts {
     /// Articles stored for the first time.
     pub new: usize,
@@ -19,6 +19,12 @@ pub struct SavedCounts {
     pub known: usize,
     /// Topic matches recorded.
     pub matches: usize,
+    /// New topic matches per topic.
+    pub topics: BTreeMap<String, usize>,
+    /// The topics whose published feeds changed: those of every story that
+    /// gained an article. A reprint that matches no topic still changes
+    /// the "also reported by" list of its story in the story's topics.
+    pub changed_topics: BTreeSet<String>,
 }
 
 impl Store {
@@ -130,6 +136,7 @@ impl Store {
                     let (terms, evidence) = super::topics::match_json(m);
                     matched.execute(params![m.slug, id, m.score, terms, evidence])?;
                     counts.matches += 1;
+                    *counts.topics.entry(m.slug.clone()).or_default() += 1;
                 }
             }
         }
@@ -147,6 +154,19 @@ impl Store {
             ],
         )?;
         super::sources::record_poll(&tx, source, poll)?;
+        {
+            let touched: BTreeSet<i64> = stored.iter().flatten().map(|(_, s)| s.0).collect();
+            let mut topics_of = tx.prepare_cached(
+                "SELECT DISTINCT m.topic FROM articles a
+                 JOIN topic_matches m ON m.article_id = a.id
+                 WHERE a.story_id = ?1",
+            )?;
+            for story in touched {
+                for topic in topics_of.query_map([story], |r| r.get::<_, String>(0))? {
+                    counts.changed_topics.insert(topic?);
+                }
+            }
+        }
         tx.commit()?;
         let ids = stored
             .iter()
@@ -154,68 +174,6 @@ impl Store {
             .filter_map(|(i, s)| s.map(|(id, _)| (i, id)))
             .collect();
         Ok((counts, ids))
-    }
-
-    /// The newest `limit` stories matched by topic `slug`, newest first,
-    /// one item per story (see `story_items`).
-    pub fn topic_items(
-        &self,
-        slug: &str,
-        limit: usize,
-        prefer: &[String],
-    ) -> Result<Vec<StoredItem>, StoreError> {
-        self.story_items(Some(slug), limit, prefer)
-    }
-
-    /// The newest `limit` stories of all sources, newest first.
-    pub fn recent_items(
-        &self,
-        limit: usize,
-        prefer: &[String],
-    ) -> Result<Vec<StoredItem>, StoreError> {
-        self.story_items(None, limit, prefer)
-    }
-
-    /// One stored article, by id.
-    pub fn item(&self, id: ArticleId) -> Result<Option<StoredItem>, StoreError> {
-        Ok(self
-            .items(
-                "SELECT a.id, s.name, s.url, a.url, a.title, a.author, a.html, a.text,
-                        a.published_at, a.updated_at, '[]', coalesce(a.story_id, 0)
-                 FROM articles a
-                 JOIN sources s ON s.id = a.source_id
-                 WHERE a.id = ?1",
-                params![id.0],
-            )?
-            .pop())
-    }
-
-    fn items(
-        &self,
-        sql: &str,
-        params: impl rusqlite::Params,
-    ) -> Result<Vec<StoredItem>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(params, |r| {
-            let terms: String = r.get(10)?;
-            Ok(StoredItem {
-                story: StoryId(r.get(11)?),
-                id: ArticleId(r.get(0)?),
-                source_name: r.get(1)?,
-                source_url: r.get(2)?,
-                url: r.get(3)?,
-                title: r.get(4)?,
-                author: r.get(5)?,
-                html: r.get(6)?,
-                text: r.get(7)?,
-                published: from_unix(r.get(8)?),
-                updated: from_unix(r.get(9)?),
-                terms: serde_json::from_str(&terms).unwrap_or_default(),
-                also: Vec::new(),
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Number of matched articles per topic slug.

@@ -34,6 +34,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0005_topic_evidence",
         include_str!("../../migrations/0005_topic_evidence.sql"),
     ),
+    (
+        6,
+        "0006_publish",
+        include_str!("../../migrations/0006_publish.sql"),
+    ),
 ];
 
 pub(super) fn run(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

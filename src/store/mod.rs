@@ -12,6 +12,7 @@
 
 mod articles;
 mod migrate;
+mod published;
 mod sources;
 mod stories;
 mod topics;
@@ -22,6 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use articles::SavedCounts;
+pub use published::{FeedItems, FeedPage, ItemCursor};
 pub use sources::{MOVE_CONFIRMATIONS, SourceState, SourceStatus};
 
 /// Errors of the store. All of them concern the one database file.

@@ -74,9 +74,10 @@ impl Store {
         tx.execute("UPDATE sources SET enabled = 0", [])?;
         {
             let mut upsert = tx.prepare(
-                "INSERT INTO sources (name, url, enabled) VALUES (?1, ?2, ?3)
+                "INSERT INTO sources (name, url, enabled, republish) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (name) DO UPDATE SET
                      enabled = excluded.enabled,
+                     republish = excluded.republish,
                      -- A new URL is a new feed: its validators, its moves and
                      -- its 410 are not ours. (SET expressions see the old row,
                      -- so `url` here is the stored one.)
@@ -93,7 +94,12 @@ impl Store {
                      url = excluded.url",
             )?;
             for s in sources {
-                upsert.execute(params![s.name, s.url.as_str(), s.enabled])?;
+                upsert.execute(params![
+                    s.name,
+                    s.url.as_str(),
+                    s.enabled,
+                    s.republish.as_str()
+                ])?;
             }
         }
         tx.commit()?;

@@ -10,10 +10,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::published::{FeedItems, ItemCursor};
 use super::{Store, StoreError, from_unix, unix};
 use crate::model::{
-    AlsoReported, ArticleId, ExactCopies, SourceId, StoredFingerprint, StoredItem, StoryId,
-    StoryLink,
+    AlsoReported, ArticleId, ExactCopies, Republish, SourceId, StoredFingerprint, StoredItem,
+    StoryId, StoryLink,
 };
 
 impl Store {
@@ -114,66 +115,91 @@ impl Store {
         Ok(())
     }
 
-    /// The newest `limit` stories with an article matched by topic `slug`
-    /// (all stories when `slug` is `None`), newest first, each as its
-    /// representative with the other copies listed. The representative is
-    /// the copy from the first source in `prefer` that has one, else the
-    /// earliest published.
+    /// Up to `limit` stories of a feed (those with an article matched by
+    /// the topic, or all), newest first, starting after `before`; each as
+    /// its representative with the other copies listed, and with its place
+    /// in the feed (the cursor of the next page starts after it). The
+    /// representative is the copy from the first source in `prefer` that
+    /// has one, else the earliest published.
     pub(super) fn story_items(
         &self,
-        slug: Option<&str>,
+        which: FeedItems<'_>,
+        before: Option<ItemCursor>,
         limit: usize,
         prefer: &[String],
-    ) -> Result<Vec<StoredItem>, StoreError> {
+    ) -> Result<Vec<(ItemCursor, StoredItem)>, StoreError> {
         let conn = self.conn();
+        let (after_time, after_story) =
+            before.map_or((i64::MAX, i64::MAX), |c| (unix(c.published), c.story.0));
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let slug = match which {
+            FeedItems::Topic(slug) => Some(slug),
+            FeedItems::All => None,
+        };
         // A story's place in the feed is its first appearance, so a late
-        // reprint does not move it back to the top.
-        let stories: Vec<i64> = match slug {
+        // reprint does not move it back to the top. Pages are cut by
+        // (first appearance, story id), both fixed once a story exists.
+        let place =
+            |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, i64)> { Ok((r.get(0)?, r.get(1)?)) };
+        let stories: Vec<(i64, i64)> = match slug {
             Some(slug) => {
                 let mut stmt = conn.prepare_cached(
-                    "SELECT a.story_id FROM topic_matches m JOIN articles a ON a.id = m.article_id
+                    "SELECT a.story_id, min(a.published_at) AS first
+                     FROM topic_matches m JOIN articles a ON a.id = m.article_id
                      WHERE m.topic = ?1 AND a.duplicate_of IS NULL AND a.story_id IS NOT NULL
                      GROUP BY a.story_id
-                     ORDER BY min(a.published_at) DESC, a.story_id DESC LIMIT ?2",
+                     HAVING (first, a.story_id) < (?2, ?3)
+                     ORDER BY first DESC, a.story_id DESC LIMIT ?4",
                 )?;
-                let rows = stmt.query_map(params![slug, limit as i64], |r| r.get(0))?;
+                let rows = stmt.query_map(params![slug, after_time, after_story, limit], place)?;
                 rows.collect::<Result<_, _>>()?
             }
             None => {
                 let mut stmt = conn.prepare_cached(
-                    "SELECT story_id FROM articles
+                    "SELECT story_id, min(published_at) AS first FROM articles
                      WHERE duplicate_of IS NULL AND story_id IS NOT NULL
                      GROUP BY story_id
-                     ORDER BY min(published_at) DESC, story_id DESC LIMIT ?1",
+                     HAVING (first, story_id) < (?1, ?2)
+                     ORDER BY first DESC, story_id DESC LIMIT ?3",
                 )?;
-                let rows = stmt.query_map(params![limit as i64], |r| r.get(0))?;
+                let rows = stmt.query_map(params![after_time, after_story, limit], place)?;
                 rows.collect::<Result<_, _>>()?
             }
         };
+        // Categories: the terms of the feed's topic, or of every topic in
+        // the feed of everything.
         let mut members = conn.prepare_cached(
             "SELECT a.id, s.name, s.url, a.url, a.title, a.author, a.html, a.text,
                     a.published_at, a.updated_at,
-                    (SELECT terms FROM topic_matches m WHERE m.article_id = a.id AND m.topic = ?2)
+                    (SELECT json_group_array(DISTINCT j.value)
+                       FROM topic_matches m, json_each(m.terms) j
+                      WHERE m.article_id = a.id AND (?2 IS NULL OR m.topic = ?2)),
+                    s.republish, a.lang, a.fetched_at
              FROM articles a JOIN sources s ON s.id = a.source_id
              WHERE a.story_id = ?1 AND a.duplicate_of IS NULL
              ORDER BY a.published_at, a.id",
         )?;
         let mut items = Vec::with_capacity(stories.len());
-        for story in stories {
+        for (story, first) in stories {
             let rows = members.query_map(params![story, slug], |r| {
                 let terms: Option<String> = r.get(10)?;
+                let republish: String = r.get(11)?;
                 Ok(StoredItem {
                     story: StoryId(story),
                     id: ArticleId(r.get(0)?),
                     source_name: r.get(1)?,
                     source_url: r.get(2)?,
+                    // The schema's CHECK admits only the three names.
+                    republish: Republish::from_name(&republish).unwrap_or_default(),
                     url: r.get(3)?,
                     title: r.get(4)?,
                     author: r.get(5)?,
                     html: r.get(6)?,
                     text: r.get(7)?,
+                    lang: r.get(12)?,
                     published: from_unix(r.get(8)?),
                     updated: from_unix(r.get(9)?),
+                    stored: from_unix(r.get(13)?),
                     terms: terms
                         .and_then(|t| serde_json::from_str(&t).ok())
                         .unwrap_or_default(),
@@ -201,6 +227,10 @@ impl Store {
                 .iter()
                 .map(|c| c.updated)
                 .fold(item.updated, DateTime::max);
+            item.stored = copies
+                .iter()
+                .map(|c| c.stored)
+                .fold(item.stored, DateTime::max);
             for c in &copies {
                 for t in &c.terms {
                     if !item.terms.contains(t) {
@@ -208,6 +238,7 @@ impl Store {
                     }
                 }
             }
+            item.terms.sort();
             item.also = copies
                 .into_iter()
                 .map(|c| AlsoReported {
@@ -216,7 +247,11 @@ impl Store {
                     title: c.title,
                 })
                 .collect();
-            items.push(item);
+            let cursor = ItemCursor {
+                published: from_unix(first),
+                story: StoryId(story),
+            };
+            items.push((cursor, item));
         }
         Ok(items)
     }

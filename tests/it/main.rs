@@ -12,6 +12,7 @@ mod fuzz_regressions;
 mod hostile;
 mod pipeline;
 mod polling;
+mod publishing;
 mod stories;
 mod topics;
 mod xss;

@@ -87,17 +87,27 @@ impl TestApp {
     }
 
     pub async fn with_origin(origin: MockServer, body: &str) -> TestApp {
-        Self::with_fetch(origin, "allow_private_networks = true", body).await
+        Self::with_settings(origin, "", "allow_private_networks = true", body).await
+    }
+
+    /// Like [`TestApp::with_origin`], with `server` (lines of the
+    /// `[server]` table, e.g. `websub_hub = "…"`) added to the config.
+    pub async fn with_server_settings(origin: MockServer, server: &str, body: &str) -> TestApp {
+        Self::with_settings(origin, server, "allow_private_networks = true", body).await
     }
 
     /// An app whose `[fetch]` table ends with `fetch` (which must say how
     /// the address guard treats loopback; `{{ORIGIN}}` in it is the
     /// origin's `127.0.0.1:port`).
     pub async fn with_fetch(origin: MockServer, fetch: &str, body: &str) -> TestApp {
+        Self::with_settings(origin, "", fetch, body).await
+    }
+
+    async fn with_settings(origin: MockServer, server: &str, fetch: &str, body: &str) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let text = format!(
             "[store]\npath = \"feedsieve.db\"\n\
-             [server]\nlisten = \"127.0.0.1:0\"\nbase_url = \"http://feeds.test/\"\n\
+             [server]\nlisten = \"127.0.0.1:0\"\nbase_url = \"http://feeds.test/\"\n{server}\n\
              [fetch]\ntimeout = \"5s\"\nconcurrency = 4\nhost_delay = \"0s\"\n{}\n\n{}",
             fetch.replace("{{ORIGIN}}", &origin.address().to_string()),
             body.replace("{{BASE}}", &origin.uri())
@@ -125,7 +135,12 @@ impl TestApp {
     pub async fn serve(&self) -> SocketAddr {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = AppState::new(self.pipeline.store.clone(), &self.config);
+        let state = AppState::new(
+            self.pipeline.store.clone(),
+            self.pipeline.publisher.clone(),
+            self.pipeline.metrics.clone(),
+            &self.config,
+        );
         tokio::spawn(publish::serve(listener, state, std::future::pending()));
         addr
     }
