@@ -51,8 +51,9 @@ pub fn in_fragment(html: &str) -> Vec<String> {
 }
 
 /// The problems in a whole page served by feedsieve (the index, an item
-/// page). The page's own `<meta charset>`/viewport and `<style>` in the
-/// head are ours, not the feeds'; everything else is judged as above.
+/// page). The page's own `<meta>`, `<style>` and feed autodiscovery
+/// (`<link rel="alternate">`) in the head are ours, not the feeds'; their
+/// attributes, and everything else, are judged as above.
 pub fn in_page(html: &str) -> Vec<String> {
     let doc = Html::parse_document(html);
     let mut problems = Vec::new();
@@ -65,7 +66,16 @@ pub fn in_page(html: &str) -> Vec<String> {
             .ancestors()
             .filter_map(ElementRef::wrap)
             .any(|a| a.value().name() == "head");
-        let own = if in_head { &["meta", "style"][..] } else { &[] };
+        let discovery = element.value().name() == "link"
+            && element
+                .value()
+                .attr("rel")
+                .is_some_and(|r| r.eq_ignore_ascii_case("alternate"));
+        let own = match (in_head, discovery) {
+            (true, true) => &["link"][..],
+            (true, false) => &["meta", "style"][..],
+            (false, _) => &[],
+        };
         check_element(element, &mut problems, own);
     }
     problems
