@@ -30,8 +30,10 @@ use crate::store::Store;
 /// and builds the shared HTTP client: everything a refresh needs.
 pub fn pipeline(config: &Config) -> anyhow::Result<Pipeline> {
     let store = Store::open(&config.store.path)?;
-    store
-        .sync_sources(&config.sources)
+    // A read-only database (a restore with the wrong owner, a filesystem
+    // remounted read-only) still holds feeds worth serving: start, say so,
+    // and let each refresh retry writing (`Store::ensure_writable`).
+    tolerate_read_only(store.sync_sources(&config.sources))
         .with_context(|| format!("cannot register sources in {}", config.store.path.display()))?;
     let fetcher = Fetcher::new(&config.fetch)?;
     // Topics changed since the archive was classified (or were added or
@@ -40,8 +42,9 @@ pub fn pipeline(config: &Config) -> anyhow::Result<Pipeline> {
     let topics = reclassify::prepare_topics(&store, &config.topics)
         .context("cannot build the topics' example profiles")?;
     let started = std::time::Instant::now();
-    let report = reclassify::reclassify_changed(&store, &topics, Utc::now())
-        .context("cannot re-classify the archive")?;
+    let report = tolerate_read_only(reclassify::reclassify_changed(&store, &topics, Utc::now()))
+        .context("cannot re-classify the archive")?
+        .unwrap_or_default();
     if !report.topics.is_empty() || report.removed > 0 {
         tracing::info!(
             topics = ?report.topics,
@@ -63,6 +66,21 @@ pub fn pipeline(config: &Config) -> anyhow::Result<Pipeline> {
         metrics: Metrics::new(),
         publisher: Publisher::new(config)?,
     })
+}
+
+/// `result`, except that a read-only database is logged and becomes
+/// `None`: start-up work that writes is skipped rather than fatal.
+fn tolerate_read_only<T>(
+    result: Result<T, crate::store::StoreError>,
+) -> Result<Option<T>, crate::store::StoreError> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_read_only() => {
+            tracing::error!(error = %e, "start-up work skipped: the database is read-only");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Rebuilds the near-duplicate index from the fingerprints stored for the

@@ -58,8 +58,54 @@ pub enum StoreError {
     },
     #[error("no source named {0:?} in the database")]
     UnknownSource(String),
+    #[error(
+        "database {path} is read-only (its file, folder or filesystem cannot be written): \
+         serving what it holds, retrying at each refresh"
+    )]
+    ReadOnly { path: PathBuf },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+}
+
+impl StoreError {
+    /// Whether the database could be read but not written: the daemon
+    /// keeps serving and retries, instead of stopping.
+    pub fn is_read_only(&self) -> bool {
+        match self {
+            StoreError::ReadOnly { .. } => true,
+            StoreError::Sqlite(e) | StoreError::Migration { source: e, .. } => {
+                e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A connection to `path` with the per-connection settings. Read-only
+/// when SQLite could only open the file for reading.
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let open_err = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let conn = Connection::open(path).map_err(open_err)?;
+    // WAL lets readers (the HTTP server, `feedsieve stats`) work while a
+    // refresh writes; NORMAL sync is durable across process crashes in
+    // WAL mode and only risks the last transaction on power loss.
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(open_err)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(open_err)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(open_err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(open_err)?;
+    Ok(conn)
+}
+
+fn is_read_only(conn: &Connection) -> bool {
+    // Only fails for an unknown schema name; "main" always exists.
+    conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true)
 }
 
 /// A handle to the database. Cheap to clone; clones share one connection.
@@ -89,27 +135,59 @@ impl Store {
                 source,
             })?;
         }
-        let open_err = |source| StoreError::Open {
-            path: path.to_path_buf(),
-            source,
-        };
-        let mut conn = Connection::open(path).map_err(open_err)?;
-        // WAL lets readers (the HTTP server, `feedsieve stats`) work while a
-        // refresh writes; NORMAL sync is durable across process crashes in
-        // WAL mode and only risks the last transaction on power loss.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(open_err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(open_err)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(open_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(open_err)?;
+        let mut conn = connect(path)?;
         migrate::run(&mut conn, path)?;
+        if is_read_only(&conn) {
+            tracing::error!(
+                path = %path.display(),
+                "the database is read-only: serving what it holds; writing is retried at each refresh"
+            );
+        }
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             path: path.to_path_buf(),
         })
+    }
+
+    /// Succeeds when the database can be written, reopening it if it was
+    /// opened read-only and has become writable since.
+    ///
+    /// SQLite opens a file it may not write (permissions, a read-only
+    /// mount) read-only without a word, and that connection stays
+    /// read-only for good, so retrying a refresh would never store
+    /// anything even after the file is fixed. Each refresh asks here first:
+    /// a fresh connection is cheap next to a fetch.
+    pub fn ensure_writable(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let on_file = conn.path().is_some_and(|p| !p.is_empty());
+        if on_file && !is_read_only(&conn) {
+            return Ok(());
+        }
+        let read_only = || StoreError::ReadOnly {
+            path: self.path.clone(),
+        };
+        // Still not writable: keep serving from the connection we have.
+        if on_file
+            && std::fs::OpenOptions::new()
+                .write(true)
+                .open(&self.path)
+                .is_err()
+        {
+            return Err(read_only());
+        }
+        // SQLite shares one wal-index (-shm) mapping per file among the
+        // connections of a process, and it stays read-only while the old
+        // connection holds it: a new connection opened beside the old one
+        // is read-only too. So the old one is closed first. (An in-memory
+        // placeholder stands in meanwhile; `on_file` above notices it if
+        // reconnecting fails.)
+        drop(std::mem::replace(&mut *conn, Connection::open_in_memory()?));
+        *conn = connect(&self.path)?;
+        if is_read_only(&conn) {
+            return Err(read_only());
+        }
+        tracing::info!(path = %self.path.display(), "the database is writable again");
+        Ok(())
     }
 
     /// Opens an existing database read-only, without migrating it: for

@@ -202,3 +202,127 @@ async fn a_full_disk_is_reported_served_through_and_its_backlog_stored_when_spac
     daemon.kill().unwrap();
     daemon.wait().unwrap();
 }
+
+/// `feedsieve run` as an unprivileged user (root writes read-only files
+/// anyway, so permissions only bite a normal user, as under systemd's
+/// DynamicUser).
+fn daemon_as_nobody(config: &Path, log: &Path) -> Child {
+    Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_feedsieve"))
+        .arg("--config")
+        .arg(config)
+        .arg("run")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log)
+                .unwrap(),
+        )
+        .spawn()
+        .expect("setpriv (util-linux) runs")
+}
+
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    if path.exists() {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_database_is_served_reported_and_written_again_once_writable() {
+    use std::os::unix::fs::PermissionsExt;
+    let (origin, farm) = farm().await;
+    let dir = tempfile::tempdir().unwrap();
+    // The unprivileged daemon creates its files here.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = dir.path().join("feedsieve.toml");
+    let mut text = format!(
+        "[store]\npath = \"feedsieve.db\"\n\
+         [server]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"http://feeds.test/\"\n\
+         [fetch]\ninterval = \"1s\"\nmin_interval = \"1s\"\nmax_interval = \"2s\"\n\
+         timeout = \"10s\"\nconcurrency = 3\nper_host = 6\nhost_delay = \"0s\"\n\
+         allow_private_networks = true\n\n"
+    );
+    for s in 0..SOURCES {
+        text.push_str(&format!(
+            "[[source]]\nname = \"Farm {s}\"\nurl = \"{}/feed/{s}.rss\"\n\n",
+            origin.uri()
+        ));
+    }
+    std::fs::write(&config, text).unwrap();
+    let log = dir.path().join("daemon.log");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let db = dir.path().join("feedsieve.db");
+
+    farm.published.store(1, Ordering::SeqCst);
+    let mut daemon = daemon_as_nobody(&config, &log);
+    eventually("the first items", async || {
+        items(&client, &base).await.filter(|n| *n == SOURCES)
+    })
+    .await;
+    daemon.kill().unwrap();
+    daemon.wait().unwrap();
+
+    // The database becomes read-only (say, restored with the wrong owner),
+    // a backlog is published, and the daemon is started again.
+    for file in ["feedsieve.db", "feedsieve.db-wal", "feedsieve.db-shm"] {
+        chmod(&dir.path().join(file), 0o444);
+    }
+    farm.published.store(BACKLOG, Ordering::SeqCst);
+    let mut daemon = daemon_as_nobody(&config, &log);
+    let error = eventually("a read-only error in the log", async || {
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        log.lines()
+            .find(|l| l.contains("Farm ") && l.contains("is read-only"))
+            .map(str::to_string)
+    })
+    .await;
+    println!("{error}");
+    for _ in 0..3 {
+        assert_eq!(
+            items(&client, &base).await,
+            Some(SOURCES),
+            "serves what it holds"
+        );
+    }
+
+    // Writable again: the next refreshes store the backlog.
+    for file in ["feedsieve.db", "feedsieve.db-wal", "feedsieve.db-shm"] {
+        chmod(&dir.path().join(file), 0o644);
+    }
+    eventually("the backlog", async || {
+        items(&client, &base)
+            .await
+            .filter(|n| *n == BACKLOG * SOURCES)
+    })
+    .await;
+    daemon.kill().unwrap();
+    daemon.wait().unwrap();
+    let db = rusqlite::Connection::open(&db).unwrap();
+    let integrity: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    let (stored, distinct): (i64, i64) = db
+        .query_row(
+            "SELECT count(*), count(DISTINCT source_id || ' ' || entry_key) FROM articles",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (stored, distinct),
+        ((BACKLOG * SOURCES) as i64, (BACKLOG * SOURCES) as i64)
+    );
+}
