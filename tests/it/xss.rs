@@ -318,3 +318,28 @@ query = "переговоры кратко hello alert xss"
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn the_checker_itself_sees_what_a_browser_would_run() {
+    // A checker that cannot fail proves nothing: each of these must be caught.
+    for bad in [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "<a href=\" java\tscript:alert(1)\">x</a>",
+        "<a href=\"&#106;avascript:alert(1)\">x</a>",
+        "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+        "<div style=\"width: expression(alert(1))\">x</div>",
+        "<img srcset=\"javascript:alert(1) 1x\">",
+        "<iframe srcdoc=\"x\"></iframe>",
+        "<base href=\"https://evil.example/\">",
+    ] {
+        assert!(!in_fragment(bad).is_empty(), "not caught: {bad}");
+    }
+    for good in [
+        "<p>Hi <a href=\"https://example.org/a:b\">a</a> <a href=\"/x:y\">rel</a></p>",
+        "<img src=\"https://example.org/i.png\" alt=\"\"><a href=\"mailto:x@example.org\">m</a>",
+        "&lt;script&gt;alert(1)&lt;/script&gt;",
+    ] {
+        assert_eq!(in_fragment(good), Vec::<String>::new(), "{good}");
+    }
+}

@@ -3,6 +3,9 @@
 //! tree building as browsers, so mutation-XSS markup ends up where a
 //! browser would put it), and every element and attribute is judged on the
 //! result, never on the source text.
+//!
+//! Also compiled into the `extract_page` fuzz target (through
+//! `fuzz/harness.rs`), which asks it about every sanitized output.
 
 use scraper::{ElementRef, Html};
 
@@ -172,29 +175,4 @@ pub fn is_safe_url(url: &str) -> bool {
 
 fn snippet(s: &str) -> String {
     s.chars().take(120).collect()
-}
-
-#[test]
-fn the_checker_itself_sees_what_a_browser_would_run() {
-    // A checker that cannot fail proves nothing: each of these must be caught.
-    for bad in [
-        "<script>alert(1)</script>",
-        "<img src=x onerror=alert(1)>",
-        "<a href=\" java\tscript:alert(1)\">x</a>",
-        "<a href=\"&#106;avascript:alert(1)\">x</a>",
-        "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-        "<div style=\"width: expression(alert(1))\">x</div>",
-        "<img srcset=\"javascript:alert(1) 1x\">",
-        "<iframe srcdoc=\"x\"></iframe>",
-        "<base href=\"https://evil.example/\">",
-    ] {
-        assert!(!in_fragment(bad).is_empty(), "not caught: {bad}");
-    }
-    for good in [
-        "<p>Hi <a href=\"https://example.org/a:b\">a</a> <a href=\"/x:y\">rel</a></p>",
-        "<img src=\"https://example.org/i.png\" alt=\"\"><a href=\"mailto:x@example.org\">m</a>",
-        "&lt;script&gt;alert(1)&lt;/script&gt;",
-    ] {
-        assert_eq!(in_fragment(good), Vec::<String>::new(), "{good}");
-    }
 }
