@@ -9,10 +9,12 @@ use clap::{Parser, Subcommand};
 
 use feedsieve::config::{self, Config};
 use feedsieve::daemon;
+use feedsieve::fetch::charset::{self, DocumentKind, Hints};
 use feedsieve::reclassify;
 use feedsieve::refresh::Outcome;
 use feedsieve::store::Store;
 use feedsieve::topics::{self, Query, Topic};
+use feedsieve::{extract, fetch};
 
 #[derive(Parser)]
 #[command(
@@ -51,6 +53,38 @@ enum Command {
         #[command(subcommand)]
         command: TopicsCommand,
     },
+    /// Extract the article from a saved page or a URL and print what would
+    /// be stored. Reads the configuration only to fetch a URL.
+    Extract(ExtractArgs),
+}
+
+#[derive(clap::Args)]
+struct ExtractArgs {
+    /// text: paragraphs separated by blank lines; html: the sanitized HTML;
+    /// json: every field of the article.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// The page's address, to resolve a saved page's links against.
+    #[arg(long)]
+    url: Option<url::Url>,
+    /// Try a source's `content_selector` rule.
+    #[arg(long)]
+    content_selector: Option<String>,
+    /// Try a source's `strip_selectors` rule (repeat for several).
+    #[arg(long = "strip-selector")]
+    strip_selectors: Vec<String>,
+    /// Also print, on stderr, how the content was chosen.
+    #[arg(long)]
+    explain: bool,
+    /// A saved HTML file, or an http(s) URL to fetch.
+    page: String,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Text,
+    Html,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -110,6 +144,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_summary(&config);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Extract(args) => extract_page(&cli.config, args),
         Command::Run => {
             let config = Config::load(&cli.config)?;
             runtime()?.block_on(daemon::run(&config))?;
@@ -263,6 +298,70 @@ fn print_samples(heading: &str, samples: &[reclassify::Sample]) {
             s.title
         );
     }
+}
+
+/// `feedsieve extract`: one page through `extract`, as `refresh` would run
+/// it, printed instead of stored.
+fn extract_page(config_path: &std::path::Path, args: ExtractArgs) -> anyhow::Result<ExitCode> {
+    let rules = extract::Rules::new(args.content_selector.as_deref(), &args.strip_selectors)?;
+    let (html, url) = match url::Url::parse(&args.page) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => {
+            // The fetch settings (user agent, timeout, private-address guard)
+            // come from the configuration when there is one.
+            let config = if config_path.exists() {
+                Config::load(config_path)?
+            } else {
+                Config::from_str("", config_path)?
+            };
+            let fetcher = fetch::Fetcher::new(&config.fetch)?;
+            let page = runtime()?.block_on(fetcher.page(&url, None))?;
+            (page.html, args.url.unwrap_or(page.url))
+        }
+        _ => {
+            let path = std::path::Path::new(&args.page);
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let url = match args.url {
+                Some(u) => u,
+                None => url::Url::from_file_path(std::path::absolute(path)?)
+                    .map_err(|()| anyhow::anyhow!("cannot make a URL of {}", path.display()))?,
+            };
+            // A saved page has no HTTP header: its <meta> charset, a BOM or
+            // detection decide, as `fetch` decides for a page without one.
+            let tld = url.host_str().and_then(|h| h.rsplit('.').next());
+            let hints = Hints {
+                override_charset: None,
+                content_type: None,
+                tld,
+            };
+            (
+                charset::decode(&bytes, DocumentKind::Page, &hints).text,
+                url,
+            )
+        }
+    };
+    if args.explain {
+        eprint!("{}", extract::explain(&html, &url));
+    }
+    let a = extract::article(&html, &url, &rules)?;
+    match args.format {
+        Format::Text => println!("{}", a.text),
+        Format::Html => println!("{}", a.html),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "url": url.as_str(),
+                "title": a.title,
+                "author": a.author,
+                "published": a.published.map(|d| d.to_rfc3339()),
+                "lead_image": a.lead_image.map(|u| u.to_string()),
+                "lang": a.lang,
+                "text": a.text,
+                "html": a.html,
+            }))?
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -30,6 +30,12 @@ use crate::topics::{self, Topic};
 /// the same site.
 const PAGES_AT_ONCE: usize = 2;
 
+/// Extracted text shorter than this is not an article. News briefs of two
+/// sentences run to 120-200 characters; what remains of a page whose
+/// extraction failed (a consent wall, a "please enable JavaScript" notice,
+/// a photo caption, a byline) is usually a single short line.
+const MIN_ARTICLE_CHARS: usize = 100;
+
 /// What every refresh needs, built once at start-up.
 #[derive(Clone)]
 pub struct Pipeline {
@@ -482,9 +488,16 @@ async fn article(
             Some(Ok(a)) => {
                 let (h, t) = fallback();
                 // A page whose "main text" is shorter than the feed's own
-                // content was not understood (a paywall stub, a cookie wall).
-                if a.text.chars().count() < t.chars().count() {
+                // content, or than any real article, was not understood (a
+                // paywall stub, a cookie wall, a page built by scripts).
+                let chars = a.text.chars().count();
+                if chars < t.chars().count() {
                     let reason = "extracted text is shorter than the feed's content".to_string();
+                    (h, t, ExtractionStatus::Failed(reason), Some(a))
+                } else if chars < MIN_ARTICLE_CHARS {
+                    let reason = format!(
+                        "extracted text is too short ({chars} characters, fewer than {MIN_ARTICLE_CHARS})"
+                    );
                     (h, t, ExtractionStatus::Failed(reason), Some(a))
                 } else {
                     (
@@ -561,8 +574,8 @@ async fn article(
     }
 }
 
-/// Fetches and extracts one page; the error is a message for the log and
-/// the article's status, never fatal to the feed.
+/// Fetches and extracts one page with the source's rules; the error is a
+/// message for the log and the article's status, never fatal to the feed.
 async fn page_article(
     p: &Pipeline,
     url: &url::Url,
@@ -577,8 +590,10 @@ async fn page_article(
     p.metrics
         .fetched(FetchKind::Page, outcome, bytes as u64, started.elapsed());
     let page = page.map_err(|e| e.to_string())?;
+    let rules = Arc::clone(&source.rules);
+    // scraper's tree is not Send: parse and extract on a blocking thread.
     tokio::task::spawn_blocking(move || {
-        extract::article(&page.html, &page.url, &extract::Rules::none()).map_err(|e| e.to_string())
+        extract::article(&page.html, &page.url, &rules).map_err(|e| e.to_string())
     })
     .await
     .map_err(|e| e.to_string())?

@@ -84,6 +84,8 @@ pub struct SourceTable {
     pub encoding: Option<Spanned<String>>,
     pub utc_offset: Option<Spanned<String>>,
     pub enabled: Option<bool>,
+    pub content_selector: Option<Spanned<String>>,
+    pub strip_selectors: Option<Vec<Spanned<String>>>,
     pub republish: Option<Spanned<String>>,
 }
 

@@ -13,12 +13,14 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::FixedOffset;
 use toml::Spanned;
 use url::Url;
 
+use crate::extract;
 use crate::fetch::charset::Charset;
 use crate::fetch::guard::AddressPolicy;
 use crate::model::Republish;
@@ -122,6 +124,9 @@ pub struct SourceConfig {
     /// The offset of dates the feed writes without a zone.
     pub utc_offset: FixedOffset,
     pub enabled: bool,
+    /// Where the article is on this source's pages and what to cut from
+    /// it, when automatic extraction gets a site wrong.
+    pub rules: Arc<extract::Rules>,
     /// How much of its articles the output feeds may carry.
     pub republish: Republish,
 }
@@ -540,6 +545,35 @@ impl Resolver<'_> {
         }))
     }
 
+    /// A source's extraction rules; every selector that is not valid CSS is
+    /// reported at its own line.
+    fn rules(&mut self, s: &file::SourceTable, i: usize) -> Option<extract::Rules> {
+        let mut ok = true;
+        let mut check = |this: &mut Self, sel: &Spanned<String>, key: String| {
+            if let Err(e) = extract::Rules::check_selector(sel.get_ref()) {
+                this.problem(sel.span(), &key, e.to_string());
+                ok = false;
+            }
+        };
+        if let Some(sel) = &s.content_selector {
+            check(self, sel, format!("source[{i}].content_selector"));
+        }
+        let strip = s.strip_selectors.as_deref().unwrap_or_default();
+        for (j, sel) in strip.iter().enumerate() {
+            check(self, sel, format!("source[{i}].strip_selectors[{j}]"));
+        }
+        if !ok {
+            return None;
+        }
+        let strip: Vec<String> = strip.iter().map(|s| s.get_ref().clone()).collect();
+        // Every selector was checked above, so this does not fail.
+        extract::Rules::new(
+            s.content_selector.as_ref().map(|s| s.get_ref().as_str()),
+            &strip,
+        )
+        .ok()
+    }
+
     fn resolve(&mut self, file: file::FileConfig, path: &Path) -> Config {
         let folder = path.parent().unwrap_or(Path::new("."));
 
@@ -786,7 +820,10 @@ impl Resolver<'_> {
                     None
                 }),
             };
-            if let (Some(url), Some(interval), Some(republish)) = (url, interval, republish) {
+            let rules = self.rules(s, i);
+            if let (Some(url), Some(interval), Some(republish), Some(rules)) =
+                (url, interval, republish, rules)
+            {
                 sources.push(SourceConfig {
                     name,
                     url,
@@ -797,6 +834,7 @@ impl Resolver<'_> {
                     encoding,
                     utc_offset,
                     enabled: s.enabled.unwrap_or(true),
+                    rules: Arc::new(rules),
                     republish,
                 });
             }
@@ -1128,6 +1166,47 @@ url = "https://kazpravda.kz/rss/"
         assert_eq!((p[0].line, p[1].line), (2, 3));
         let p = problems("[dedupe]\ntreshold = 0.3\n");
         assert!(p[0].message.contains("treshold"), "{p:?}");
+    }
+
+    #[test]
+    fn every_bad_extraction_selector_is_reported_at_its_line() {
+        let p = problems(
+            r#"
+[[source]]
+name = "a"
+url = "https://example.com/feed"
+content_selector = "div..body"
+strip_selectors = [".ok",
+  "p:unknown-pseudo"]
+"#,
+        );
+        let keys: Vec<&str> = p.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["source[0].content_selector", "source[0].strip_selectors[1]"]
+        );
+        assert_eq!((p[0].line, p[1].line), (5, 7));
+        assert!(p[0].message.contains("div..body"), "{:?}", p[0]);
+    }
+
+    #[test]
+    fn extraction_rules_are_compiled_per_source() {
+        let c = load(
+            r#"
+[[source]]
+name = "a"
+url = "https://example.com/feed"
+content_selector = "article .body"
+strip_selectors = [".share"]
+
+[[source]]
+name = "b"
+url = "https://example.org/feed"
+"#,
+        )
+        .unwrap();
+        assert_ne!(*c.sources[0].rules, extract::Rules::none());
+        assert_eq!(*c.sources[1].rules, extract::Rules::none());
     }
 
     #[test]

@@ -184,6 +184,7 @@ mod tests {
                 utc_offset: chrono::FixedOffset::east_opt(0).unwrap(),
                 enabled: true,
                 republish,
+                rules: Default::default(),
             }])
             .unwrap();
         let id = store.source_state("S").unwrap().id;

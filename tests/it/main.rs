@@ -7,6 +7,7 @@ mod cli;
 mod config_files;
 mod crash;
 mod disk;
+mod extraction;
 mod fetching;
 mod fuzz_regressions;
 mod hostile;
