@@ -84,6 +84,43 @@ impl StoreError {
 /// A connection to `path` with the per-connection settings. Read-only
 /// when SQLite could only open the file for reading.
 fn connect(path: &Path) -> Result<Connection, StoreError> {
+    match connect_normally(path) {
+        // On a read-only filesystem SQLite cannot create the WAL index
+        // (`-shm`) beside a database that was shut down cleanly, and
+        // opening fails outright ("unable to open database file"). Opened
+        // immutable — SQLite's mode for read-only media — it still serves.
+        Err(e) if path.exists() && !can_write(path) => connect_immutable(path).map_err(|_| e),
+        result => result,
+    }
+}
+
+/// Whether the file can be opened for writing (it is not truncated).
+fn can_write(path: &Path) -> bool {
+    std::fs::OpenOptions::new().write(true).open(path).is_ok()
+}
+
+fn connect_immutable(path: &Path) -> Result<Connection, StoreError> {
+    let open_err = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let uri = std::path::absolute(path)
+        .ok()
+        .and_then(|p| url::Url::from_file_path(p).ok())
+        .ok_or_else(|| open_err(rusqlite::Error::InvalidPath(path.to_path_buf())))?;
+    let conn = Connection::open_with_flags(
+        format!("{uri}?immutable=1"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+            | rusqlite::OpenFlags::SQLITE_OPEN_URI
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(open_err)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(open_err)?;
+    Ok(conn)
+}
+
+fn connect_normally(path: &Path) -> Result<Connection, StoreError> {
     let open_err = |source| StoreError::Open {
         path: path.to_path_buf(),
         source,

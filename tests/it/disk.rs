@@ -326,3 +326,125 @@ async fn a_read_only_database_is_served_reported_and_written_again_once_writable
         ((BACKLOG * SOURCES) as i64, (BACKLOG * SOURCES) as i64)
     );
 }
+
+/// The daemon in a new user and mount namespace where `data` is bind-mounted
+/// read-only, as after the kernel remounted a failing disk read-only.
+fn daemon_on_read_only_mount(data: &Path, config: &Path, log: &Path) -> Child {
+    Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+        .arg(
+            "mount --bind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\" \
+             && exec \"$1\" --config \"$2\" run",
+        )
+        .arg(data)
+        .arg(env!("CARGO_BIN_EXE_feedsieve"))
+        .arg(config)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log)
+                .unwrap(),
+        )
+        .spawn()
+        .expect("unshare (util-linux) runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_on_a_read_only_filesystem_is_served_and_written_once_remounted() {
+    let (origin, farm) = farm().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = dir.path().join("feedsieve.toml");
+    let mut text = format!(
+        "[store]\npath = \"data/feedsieve.db\"\n\
+         [server]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"http://feeds.test/\"\n\
+         [fetch]\ninterval = \"1s\"\nmin_interval = \"1s\"\nmax_interval = \"2s\"\n\
+         timeout = \"10s\"\nconcurrency = 3\nper_host = 6\nhost_delay = \"0s\"\n\
+         allow_private_networks = true\n\n"
+    );
+    for s in 0..SOURCES {
+        text.push_str(&format!(
+            "[[source]]\nname = \"Farm {s}\"\nurl = \"{}/feed/{s}.rss\"\n\n",
+            origin.uri()
+        ));
+    }
+    std::fs::write(&config, text).unwrap();
+    let log = dir.path().join("daemon.log");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+
+    farm.published.store(1, Ordering::SeqCst);
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_feedsieve"))
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    eventually("the first items", async || {
+        items(&client, &base).await.filter(|n| *n == SOURCES)
+    })
+    .await;
+    // A clean stop: the WAL is folded into the database and removed.
+    let stopped = Command::new("kill")
+        .args(["-TERM", &daemon.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    assert!(daemon.wait().unwrap().success());
+
+    farm.published.store(BACKLOG, Ordering::SeqCst);
+    let mut daemon = daemon_on_read_only_mount(&data, &config, &log);
+    let error = eventually("a read-only error in the log", async || {
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        log.lines()
+            .find(|l| l.contains("Farm ") && l.contains("is read-only"))
+            .map(str::to_string)
+    })
+    .await;
+    println!("{error}");
+    for _ in 0..3 {
+        assert_eq!(
+            items(&client, &base).await,
+            Some(SOURCES),
+            "serves what it holds"
+        );
+    }
+
+    // The filesystem is writable again (remounted inside the daemon's
+    // namespace): the backlog is stored.
+    let remounted = Command::new("nsenter")
+        .args(["--target", &daemon.id().to_string(), "--user", "--mount"])
+        .args(["mount", "-o", "remount,bind,rw"])
+        .arg(&data)
+        .status()
+        .unwrap();
+    assert!(remounted.success());
+    eventually("the backlog", async || {
+        items(&client, &base)
+            .await
+            .filter(|n| *n == BACKLOG * SOURCES)
+    })
+    .await;
+    daemon.kill().unwrap();
+    daemon.wait().unwrap();
+    let db = rusqlite::Connection::open(data.join("feedsieve.db")).unwrap();
+    let integrity: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    let stored: i64 = db
+        .query_row("SELECT count(*) FROM articles", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, (BACKLOG * SOURCES) as i64);
+}
