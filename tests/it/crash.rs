@@ -5,11 +5,12 @@
 //! database filled by one uninterrupted run.
 //!
 //! The kill moment is chosen by the origin, not by a timer: each round the
-//! origin publishes new items and picks, at random, the K-th article page
-//! request of that round; when the daemon asks for it, the test kills the
-//! daemon (after a further random 0–25 ms, so kills also land between a
-//! page and the transaction that stores it). Every kill therefore happens
-//! while a fetch pass is running, whatever the machine's speed.
+//! origin publishes new items and picks, at random, one of the page
+//! requests the round's backlog (everything not stored yet) will cause;
+//! when the daemon asks for it, the test kills the daemon (after a further
+//! random 0–25 ms, so kills also land between a page and the transaction
+//! that stores it). Every kill therefore happens while a fetch pass is
+//! running, whatever the machine's speed.
 //!
 //! `cargo test` runs this build's binary; `FEEDSIEVE_BIN=target/release/
 //! feedsieve` runs the release one (as CI does). `FEEDSIEVE_CRASH_ROUNDS`
@@ -23,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use wiremock::MockServer;
 
-use crate::support::farm::{Mix, SOURCES, farm};
+use crate::support::farm::{self, Mix, SOURCES};
 
 /// Items each source publishes per round.
 const PER_ROUND: usize = 2;
@@ -32,22 +33,9 @@ const DEADLINE: Duration = Duration::from_secs(60);
 
 /// A config for the farm in `dir`, listening on `port` (0 for any).
 fn write_config(dir: &Path, origin: &MockServer, port: u16) -> PathBuf {
-    let mut text = format!(
-        "[store]\npath = \"feedsieve.db\"\n\
-         [server]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"http://feeds.test/\"\n\
-         [fetch]\ninterval = \"1s\"\nmin_interval = \"1s\"\nmax_interval = \"2s\"\n\
-         timeout = \"10s\"\nconcurrency = 3\nper_host = 6\nhost_delay = \"0s\"\n\
-         allow_private_networks = true\n\n\
-         [[topic]]\nslug = \"talks\"\ntitle = \"Talks\"\nquery = \"переговоры\"\n\n"
-    );
-    for s in 0..SOURCES {
-        text.push_str(&format!(
-            "[[source]]\nname = \"Farm {s}\"\nurl = \"{}/feed/{s}.rss\"\n\n",
-            origin.uri()
-        ));
-    }
+    let topic = "[[topic]]\nslug = \"talks\"\ntitle = \"Talks\"\nquery = \"переговоры\"\n";
     let path = dir.join("feedsieve.toml");
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(&path, farm::config(origin, "feedsieve.db", port, topic)).unwrap();
     path
 }
 
@@ -178,7 +166,7 @@ async fn sigkill_during_ingest_loses_nothing_duplicates_nothing_and_corrupts_not
     );
     let mut mix = Mix(seed);
 
-    let (origin, farm) = farm().await;
+    let (origin, farm) = farm::farm().await;
     let killed = tempfile::tempdir().unwrap();
     let config = write_config(killed.path(), &origin, 0);
     let db_path = killed.path().join("feedsieve.db");

@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use crate::support::farm::{SOURCES, farm};
+use crate::support::farm::{self, SOURCES};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 /// Items per source once the disk is full: more than the first pass wrote,
@@ -113,7 +113,7 @@ async fn items(client: &reqwest::Client, base: &str) -> Option<usize> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_is_reported_served_through_and_its_backlog_stored_when_space_returns() {
-    let (origin, farm) = farm().await;
+    let (origin, farm) = farm::farm().await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir(&data).unwrap();
@@ -123,20 +123,11 @@ async fn a_full_disk_is_reported_served_through_and_its_backlog_stored_when_spac
         .unwrap()
         .port();
     let config = dir.path().join("feedsieve.toml");
-    let mut text = format!(
-        "[store]\npath = \"data/feedsieve.db\"\n\
-         [server]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"http://feeds.test/\"\n\
-         [fetch]\ninterval = \"1s\"\nmin_interval = \"1s\"\nmax_interval = \"2s\"\n\
-         timeout = \"10s\"\nconcurrency = 3\nper_host = 6\nhost_delay = \"0s\"\n\
-         allow_private_networks = true\n\n"
-    );
-    for s in 0..SOURCES {
-        text.push_str(&format!(
-            "[[source]]\nname = \"Farm {s}\"\nurl = \"{}/feed/{s}.rss\"\n\n",
-            origin.uri()
-        ));
-    }
-    std::fs::write(&config, text).unwrap();
+    std::fs::write(
+        &config,
+        farm::config(&origin, "data/feedsieve.db", port, ""),
+    )
+    .unwrap();
     let log = dir.path().join("daemon.log");
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
@@ -236,7 +227,7 @@ fn chmod(path: &Path, mode: u32) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_only_database_is_served_reported_and_written_again_once_writable() {
     use std::os::unix::fs::PermissionsExt;
-    let (origin, farm) = farm().await;
+    let (origin, farm) = farm::farm().await;
     let dir = tempfile::tempdir().unwrap();
     // The unprivileged daemon creates its files here.
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
@@ -246,20 +237,7 @@ async fn a_read_only_database_is_served_reported_and_written_again_once_writable
         .unwrap()
         .port();
     let config = dir.path().join("feedsieve.toml");
-    let mut text = format!(
-        "[store]\npath = \"feedsieve.db\"\n\
-         [server]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"http://feeds.test/\"\n\
-         [fetch]\ninterval = \"1s\"\nmin_interval = \"1s\"\nmax_interval = \"2s\"\n\
-         timeout = \"10s\"\nconcurrency = 3\nper_host = 6\nhost_delay = \"0s\"\n\
-         allow_private_networks = true\n\n"
-    );
-    for s in 0..SOURCES {
-        text.push_str(&format!(
-            "[[source]]\nname = \"Farm {s}\"\nurl = \"{}/feed/{s}.rss\"\n\n",
-            origin.uri()
-        ));
-    }
-    std::fs::write(&config, text).unwrap();
+    std::fs::write(&config, farm::config(&origin, "feedsieve.db", port, "")).unwrap();
     let log = dir.path().join("daemon.log");
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
@@ -354,7 +332,7 @@ fn daemon_on_read_only_mount(data: &Path, config: &Path, log: &Path) -> Child {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_on_a_read_only_filesystem_is_served_and_written_once_remounted() {
-    let (origin, farm) = farm().await;
+    let (origin, farm) = farm::farm().await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir(&data).unwrap();
@@ -364,20 +342,11 @@ async fn a_database_on_a_read_only_filesystem_is_served_and_written_once_remount
         .unwrap()
         .port();
     let config = dir.path().join("feedsieve.toml");
-    let mut text = format!(
-        "[store]\npath = \"data/feedsieve.db\"\n\
-         [server]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"http://feeds.test/\"\n\
-         [fetch]\ninterval = \"1s\"\nmin_interval = \"1s\"\nmax_interval = \"2s\"\n\
-         timeout = \"10s\"\nconcurrency = 3\nper_host = 6\nhost_delay = \"0s\"\n\
-         allow_private_networks = true\n\n"
-    );
-    for s in 0..SOURCES {
-        text.push_str(&format!(
-            "[[source]]\nname = \"Farm {s}\"\nurl = \"{}/feed/{s}.rss\"\n\n",
-            origin.uri()
-        ));
-    }
-    std::fs::write(&config, text).unwrap();
+    std::fs::write(
+        &config,
+        farm::config(&origin, "data/feedsieve.db", port, ""),
+    )
+    .unwrap();
     let log = dir.path().join("daemon.log");
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();

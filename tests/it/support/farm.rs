@@ -163,3 +163,24 @@ pub async fn farm() -> (MockServer, Arc<Farm>) {
         .await;
     (origin, farm)
 }
+
+/// The `feedsieve.toml` for a daemon over the farm: its database at
+/// `store` (relative to the config file), listening on `port`, polling every
+/// source every second with no politeness delay (all sources share one
+/// loopback host), and `extra` appended (topics).
+pub fn config(origin: &MockServer, store: &str, port: u16, extra: &str) -> String {
+    let mut text = format!(
+        "[store]\npath = \"{store}\"\n\
+         [server]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"http://feeds.test/\"\n\
+         [fetch]\ninterval = \"1s\"\nmin_interval = \"1s\"\nmax_interval = \"2s\"\n\
+         timeout = \"10s\"\nconcurrency = 3\nper_host = 6\nhost_delay = \"0s\"\n\
+         allow_private_networks = true\n\n{extra}\n"
+    );
+    for s in 0..SOURCES {
+        text.push_str(&format!(
+            "[[source]]\nname = \"Farm {s}\"\nurl = \"{}/feed/{s}.rss\"\n\n",
+            origin.uri()
+        ));
+    }
+    text
+}
