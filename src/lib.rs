@@ -14,10 +14,14 @@ pub mod dedupe;
 pub mod extract;
 /// Outbound HTTP: feeds and article pages, with limits and charsets.
 pub mod fetch;
+/// Where log lines go and in what form (text or JSON, journald-aware).
+pub mod logging;
 /// Counters for /metrics, recorded by the pipeline and the publisher.
 pub mod metrics;
 /// The plain data passed between stages.
 pub mod model;
+/// OPML subscription lists: import from feed readers, export of sources.
+pub mod opml;
 /// Feed bytes → entries (feed-rs), with stable entry keys.
 pub mod parse;
 /// Output feeds and the HTTP server.
@@ -28,6 +32,8 @@ pub mod reclassify;
 pub mod refresh;
 /// When each source is due (pure).
 pub mod schedule;
+/// Operators' search over stored articles: index terms and query syntax.
+pub mod search;
 /// SQLite: the only module that speaks SQL.
 pub mod store;
 /// Text analysis shared by topics, search and dedupe: normalization,

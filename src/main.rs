@@ -1,18 +1,22 @@
 //! The `feedsieve` command line: parse arguments, set up logging, call into
-//! the library. No pipeline logic lives here.
+//! the library, print results. No pipeline logic lives here.
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
 use feedsieve::config::{self, Config};
 use feedsieve::daemon;
 use feedsieve::fetch::charset::{self, DocumentKind, Hints};
+use feedsieve::logging;
+use feedsieve::opml;
 use feedsieve::reclassify;
-use feedsieve::refresh::Outcome;
-use feedsieve::store::Store;
+use feedsieve::refresh::{Outcome, RefreshReport};
+use feedsieve::search;
+use feedsieve::store::{IndexState, SearchOrder, Store};
 use feedsieve::topics::{self, Query, Topic};
 use feedsieve::{extract, fetch};
 
@@ -26,6 +30,15 @@ struct Cli {
     /// The configuration file.
     #[arg(long, global = true, default_value = config::DEFAULT_PATH, env = "FEEDSIEVE_CONFIG")]
     config: PathBuf,
+    /// How log lines are written to stderr.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "text",
+        env = "FEEDSIEVE_LOG_FORMAT"
+    )]
+    log_format: logging::Format,
     #[command(subcommand)]
     command: Command,
 }
@@ -33,13 +46,57 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the daemon: poll sources on schedule and serve topic feeds until
-    /// SIGINT or SIGTERM.
+    /// SIGINT or SIGTERM; SIGHUP reloads the configuration.
     Run,
     /// Refresh every enabled source once (fetch, scrape, store, classify),
     /// then exit. Exits non-zero only when the pass cannot run at all.
     Fetch,
     /// Check the configuration, print a summary, exit non-zero on any error.
     Check,
+    /// Search stored articles. Words are matched in any grammatical form;
+    /// "a phrase", prefix*, -excluded and OR are understood.
+    Search {
+        /// The query (several words are all required); after the options.
+        #[arg(required = true, allow_hyphen_values = true)]
+        query: Vec<String>,
+        /// Only articles of the source with this name.
+        #[arg(long)]
+        source: Option<String>,
+        /// At most this many results.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Newest first instead of best match first.
+        #[arg(long)]
+        newest: bool,
+    },
+    /// Per source: entries, errors, last fetch, extraction failures; per
+    /// topic: matches; and the database's size.
+    Stats {
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Copy the database to PATH while the daemon keeps running.
+    Backup {
+        path: PathBuf,
+        /// Replace PATH if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Add the feeds of an OPML file (from Miniflux, FreshRSS, Feedly,
+    /// NetNewsWire, …) to the configuration file, keeping its comments.
+    ImportOpml {
+        file: PathBuf,
+        /// Show what would be added without changing the file.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write the configured sources as OPML, for a feed reader.
+    ExportOpml {
+        /// Write here instead of to standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Print why an archived article does or does not match a topic.
     Explain {
         /// The topic's slug.
@@ -107,7 +164,6 @@ enum TopicsCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -123,11 +179,22 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
-        Command::Explain { topic, article } => {
-            let config = Config::load(&cli.config)?;
-            explain(&config, &topic, &article)
+    // `extract` works on a saved page without any configuration file.
+    let command = match cli.command {
+        Command::Extract(args) => {
+            logging::init(cli.log_format, config::DEFAULT_LOG_LEVEL, true);
+            return extract_page(&cli.config, args);
         }
+        other => other,
+    };
+    let config = Config::load(&cli.config)?;
+    // The daemon logs at the configured level. The one-shot commands print
+    // their results on stdout and log only what needs attention; RUST_LOG
+    // overrides both.
+    let quiet = !matches!(command, Command::Run);
+    let log = logging::init(cli.log_format, &config.log.level, quiet);
+    match command {
+        Command::Explain { topic, article } => explain(&config, &topic, &article),
         Command::Topics {
             command:
                 TopicsCommand::Test {
@@ -135,49 +202,56 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     query,
                     samples,
                 },
-        } => {
-            let config = Config::load(&cli.config)?;
-            topics_test(&config, &topic, query.as_deref(), samples)
-        }
+        } => topics_test(&config, &topic, query.as_deref(), samples),
         Command::Check => {
-            let config = Config::load(&cli.config)?;
             print_summary(&config);
             Ok(ExitCode::SUCCESS)
         }
         Command::Extract(args) => extract_page(&cli.config, args),
         Command::Run => {
-            let config = Config::load(&cli.config)?;
-            runtime()?.block_on(daemon::run(&config))?;
+            runtime()?.block_on(daemon::run(&config, log))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Fetch => {
-            let config = Config::load(&cli.config)?;
-            runtime()?.block_on(async {
-                let pipeline = daemon::pipeline(&config)?;
-                let mut reports = daemon::fetch_all(&pipeline, &config).await;
-                reports.sort_by(|a, b| a.source.cmp(&b.source));
-                for r in &reports {
-                    match &r.outcome {
-                        Outcome::NotModified => println!("{}: not modified", r.source),
-                        Outcome::Updated {
-                            entries,
-                            saved,
-                            extraction_failures,
-                        } => println!(
-                            "{}: {entries} entries, {} new, {} topic matches, {extraction_failures} extraction failures",
-                            r.source, saved.new, saved.matches
-                        ),
-                        Outcome::Failed { error, .. } => println!("{}: FAILED: {error}", r.source),
-                        Outcome::Gone { error } => println!("{}: GONE: {error}", r.source),
-                    }
-                }
-                let failed = reports
-                    .iter()
-                    .filter(|r| matches!(r.outcome, Outcome::Failed { .. } | Outcome::Gone { .. }))
-                    .count();
-                println!("{} sources refreshed, {failed} failed", reports.len());
-                anyhow::Ok(())
-            })?;
+            runtime()?.block_on(fetch(&config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Search {
+            query,
+            source,
+            limit,
+            newest,
+        } => {
+            // The query takes words starting with '-' (exclusions), so
+            // clap hands it whatever follows, options included.
+            if let Some(option) = query.iter().find(|w| w.starts_with("--")) {
+                bail!(
+                    "{option:?} is in the query: options go before it \
+                     (feedsieve search [OPTIONS] QUERY…)"
+                );
+            }
+            search(&config, &query.join(" "), source.as_deref(), limit, newest)
+        }
+        Command::Stats { json } => stats(&config, json),
+        Command::Backup { path, force } => {
+            let store = existing_store(&config)?;
+            let r = store.backup_to(&path, force)?;
+            println!(
+                "backed up {} articles of {} sources to {} ({})",
+                r.articles,
+                r.sources,
+                r.path.display(),
+                size(r.bytes)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ImportOpml { file, dry_run } => import_opml(&config, &file, dry_run),
+        Command::ExportOpml { output } => {
+            let text = export_opml(&config);
+            match output {
+                Some(path) => write_atomically(&path, &text)?,
+                None => print!("{text}"),
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -396,15 +470,342 @@ fn print_summary(config: &Config) {
     );
 }
 
-/// Logs go to stderr; `RUST_LOG` overrides the default level. Colours only
-/// on a terminal, so journald and files get plain text.
-fn init_logging() {
-    use std::io::IsTerminal;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+/// `feedsieve fetch`: one pass, a progress bar on a terminal and a line per
+/// source otherwise, then the store's upkeep (installations run by cron
+/// instead of the daemon prune too).
+async fn fetch(config: &Config) -> anyhow::Result<()> {
+    let pipeline = daemon::pipeline(config)?;
+    let total = config.enabled_sources().count() as u64;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} sources  {wide_msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    });
+    logging::write_around(bar.clone());
+    let mut failed = 0;
+    daemon::fetch_each(&pipeline, config, |r| {
+        if matches!(r.outcome, Outcome::Failed { .. } | Outcome::Gone { .. }) {
+            failed += 1;
+        }
+        let line = report_line(&r);
+        match &bar {
+            Some(bar) => {
+                bar.suspend(|| println!("{line}"));
+                bar.set_message(r.source.clone());
+                bar.inc(1);
+            }
+            None => println!("{line}"),
+        }
+    })
+    .await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    logging::write_around(None);
+    println!("{total} sources refreshed, {failed} failed");
+
+    match daemon::maintain(&pipeline.store, &config.store).await {
+        Ok(pruned) if pruned.articles > 0 => {
+            println!("retention: {} old articles pruned", pruned.articles)
+        }
+        Ok(_) => {}
+        // The pass itself worked; upkeep runs again next time.
+        Err(e) => tracing::warn!(error = %e, "store maintenance failed"),
+    }
+    Ok(())
+}
+
+fn report_line(r: &RefreshReport) -> String {
+    match &r.outcome {
+        Outcome::NotModified => format!("{}: not modified", r.source),
+        Outcome::Updated {
+            entries,
+            saved,
+            extraction_failures,
+        } => format!(
+            "{}: {entries} entries, {} new, {} topic matches, {extraction_failures} extraction failures",
+            r.source, saved.new, saved.matches
+        ),
+        Outcome::Failed { error, .. } => format!("{}: FAILED: {error}", r.source),
+        Outcome::Gone { error } => format!("{}: GONE: {error}", r.source),
+    }
+}
+
+/// The store of an existing database: the read-side commands must not
+/// create an empty one where the user expected theirs.
+fn existing_store(config: &Config) -> anyhow::Result<Store> {
+    let path = &config.store.path;
+    if !path.exists() {
+        bail!(
+            "no database at {}: start the daemon or run `feedsieve fetch` first \
+             (or check [store] path in {})",
+            path.display(),
+            config.path.display()
+        );
+    }
+    Ok(Store::open(path)?)
+}
+
+fn search(
+    config: &Config,
+    query: &str,
+    source: Option<&str>,
+    limit: usize,
+    newest: bool,
+) -> anyhow::Result<ExitCode> {
+    let query = search::Query::parse(query)?;
+    let store = existing_store(config)?;
+    // After an upgrade the index is rebuilt in the background by the
+    // daemon; a search cannot wait for the next batch, so it helps.
+    let mut told = false;
+    while let IndexState::Rebuilding { remaining } = store.reindex_search_step()? {
+        if !told {
+            eprintln!("building the search index ({remaining} articles to go)…");
+            told = true;
+        }
+    }
+    let order = if newest {
+        SearchOrder::Newest
+    } else {
+        SearchOrder::Relevance
+    };
+    let hits = store.search(&query, source, order, limit)?;
+    if hits.is_empty() {
+        println!("no articles found");
+        return Ok(ExitCode::from(1));
+    }
+    for h in &hits {
+        println!(
+            "{}  {}  {}",
+            h.published.format("%Y-%m-%d"),
+            h.source,
+            h.title
+        );
+        if let Some(url) = &h.url {
+            println!("            {url}");
+        }
+        let excerpt = search::excerpt(&h.text, &query, 200);
+        if !excerpt.is_empty() {
+            println!("            {excerpt}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn stats(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
+    let store = existing_store(config)?;
+    let db = store.database_stats()?;
+    let sources = store.source_statuses()?;
+    let counts = store.topic_counts()?;
+    // Configured topics first (with 0 when nothing matched yet), then
+    // slugs only the database still has (topics removed from the config).
+    let mut topics: Vec<(String, u64, bool)> = config
+        .topics
+        .iter()
+        .map(|t| {
+            (
+                t.slug.clone(),
+                counts.get(&t.slug).copied().unwrap_or(0),
+                true,
+            )
+        })
+        .collect();
+    let mut stale: Vec<_> = counts
+        .iter()
+        .filter(|(slug, _)| !config.topics.iter().any(|t| &t.slug == *slug))
+        .map(|(slug, n)| (slug.clone(), *n, false))
+        .collect();
+    stale.sort();
+    topics.extend(stale);
+
+    let index = match db.search_index {
+        IndexState::Complete => "complete".to_string(),
+        IndexState::Rebuilding { remaining } => format!("rebuilding, {remaining} articles to go"),
+    };
+    if json {
+        let value = serde_json::json!({
+            "database": {
+                "path": config.store.path,
+                "schema_version": db.schema_version,
+                "bytes": db.bytes,
+                "free_bytes": db.free_bytes,
+                "articles": db.articles,
+                "tombstones": db.tombstones,
+                "vacuum": format!("{:?}", db.vacuum).to_lowercase(),
+                "search_index": index,
+            },
+            "sources": sources.iter().map(|s| serde_json::json!({
+                "name": s.name,
+                "url": s.url,
+                "enabled": s.enabled,
+                "entries": s.articles,
+                "errors": s.error_count,
+                "last_status": s.last_status,
+                "last_error": s.last_error,
+                "last_fetch": s.last_fetch.map(|t| t.to_rfc3339()),
+                "last_success": s.last_success.map(|t| t.to_rfc3339()),
+                "next_fetch": s.next_fetch.map(|t| t.to_rfc3339()),
+                "extraction_failures": s.extraction_failures,
+            })).collect::<Vec<_>>(),
+            "topics": topics.iter().map(|(slug, n, configured)| serde_json::json!({
+                "slug": slug, "matches": n, "configured": configured,
+            })).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    println!("database {}", config.store.path.display());
+    println!(
+        "  {} ({} free), schema {}, {} articles, {} tombstones, search index {index}",
+        size(db.bytes),
+        size(db.free_bytes),
+        db.schema_version,
+        db.articles,
+        db.tombstones
+    );
+    println!();
+    let width = sources
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("SOURCE".len());
+    println!(
+        "{:<width$}  {:<12}  {:>7}  {:>6}  {:>10}  LAST FETCH",
+        "SOURCE", "STATUS", "ENTRIES", "ERRORS", "EXTR.FAIL"
+    );
+    let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or("never".to_string(), |t| {
+            t.format("%Y-%m-%d %H:%M UTC").to_string()
+        })
+    };
+    for s in &sources {
+        let status = if s.enabled {
+            s.last_status.as_deref().unwrap_or("not yet")
+        } else {
+            "disabled"
+        };
+        println!(
+            "{:<width$}  {:<12}  {:>7}  {:>6}  {:>10}  {}",
+            s.name,
+            status,
+            s.articles,
+            s.error_count,
+            s.extraction_failures,
+            time(s.last_fetch)
+        );
+        if let (true, Some(e)) = (s.last_status.as_deref() == Some("error"), &s.last_error) {
+            println!("{:<width$}  last error: {e}", "");
+        }
+    }
+    println!();
+    let width = topics
+        .iter()
+        .map(|t| t.0.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("TOPIC".len());
+    println!("{:<width$}  {:>7}", "TOPIC", "MATCHES");
+    for (slug, n, configured) in &topics {
+        let note = if *configured {
+            ""
+        } else {
+            "  (not in the config)"
+        };
+        println!("{slug:<width$}  {n:>7}{note}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import_opml(config: &Config, file: &Path, dry_run: bool) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let doc = opml::parse(&bytes).with_context(|| format!("cannot read {}", file.display()))?;
+    let origin = match &doc.title {
+        Some(t) => format!("{} (\"{t}\")", file.display()),
+        None => file.display().to_string(),
+    };
+    let text = std::fs::read_to_string(&config.path)
+        .with_context(|| format!("cannot read {}", config.path.display()))?;
+    let (new_text, report) =
+        config::edit::add_sources(&text, &config.path, &doc.subscriptions, &origin)?;
+    for why in &doc.skipped {
+        println!("skipped: {why}");
+    }
+    for url in &report.already_configured {
+        println!("already configured: {url}");
+    }
+    for (name, url) in &report.added {
+        println!(
+            "{}: {name} <{url}>",
+            if dry_run { "would add" } else { "added" }
+        );
+    }
+    if dry_run || report.added.is_empty() {
+        println!(
+            "{} new sources; {} unchanged",
+            report.added.len(),
+            config.path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    write_atomically(&config.path, &new_text)?;
+    println!(
+        "{} sources added to {}; reload the daemon to poll them \
+         (systemctl reload feedsieve, or kill -HUP its pid)",
+        report.added.len(),
+        config.path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_opml(config: &Config) -> String {
+    let subscriptions: Vec<opml::Subscription> = config
+        .sources
+        .iter()
+        .map(|s| opml::Subscription {
+            title: s.name.clone(),
+            feed_url: s.url.clone(),
+            site_url: None,
+            category: s.category.clone(),
+            full_text: Some(s.full_text),
+            enabled: (!s.enabled).then_some(false),
+            interval: (s.interval != config.fetch.interval).then_some(s.interval),
+        })
+        .collect();
+    opml::render("feedsieve sources", &subscriptions, chrono::Utc::now())
+}
+
+/// Replaces `path` with `text` so that a reader (the daemon reloading, a
+/// crash) sees the old file or the new one, never half of it. The new file
+/// keeps the old one's permissions.
+fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} is not a file name", path.display()))?
+        .to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(&tmp, meta.permissions());
+    }
+    std::fs::rename(&tmp, path).with_context(|| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot replace {}", path.display())
+    })
+}
+
+fn size(bytes: u64) -> String {
+    const MIB: f64 = 1024.0 * 1024.0;
+    if bytes as f64 >= MIB {
+        format!("{:.1} MiB", bytes as f64 / MIB)
+    } else {
+        format!("{:.0} KiB", bytes as f64 / 1024.0)
+    }
 }

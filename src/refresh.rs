@@ -365,7 +365,16 @@ async fn run(
     };
 
     let mut articles: Vec<NewArticle> = stream::iter(fresh)
-        .map(|(entry, copy)| article(p, source, entry, copy, now))
+        .map(|(entry, copy)| {
+            // One span per article: its log lines (a page that would not
+            // load, an extraction that failed) name the entry they concern.
+            let span = tracing::info_span!(
+                "article",
+                entry.key = %entry.key,
+                article.url = entry.url.as_ref().map_or("", |u| u.as_str()),
+            );
+            article(p, source, entry, copy, now).instrument(span)
+        })
         .buffered(PAGES_AT_ONCE)
         .collect()
         .await;

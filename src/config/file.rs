@@ -19,6 +19,8 @@ pub struct FileConfig {
     #[serde(default)]
     pub fetch: FetchTable,
     #[serde(default)]
+    pub log: LogTable,
+    #[serde(default)]
     pub dedupe: DedupeTable,
     #[serde(default)]
     pub source: Vec<SourceTable>,
@@ -30,6 +32,14 @@ pub struct FileConfig {
 #[serde(deny_unknown_fields)]
 pub struct StoreTable {
     pub path: Option<Spanned<String>>,
+    pub keep: Option<Spanned<String>>,
+    pub max_per_source: Option<Spanned<u32>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LogTable {
+    pub level: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -84,6 +94,7 @@ pub struct SourceTable {
     pub encoding: Option<Spanned<String>>,
     pub utc_offset: Option<Spanned<String>>,
     pub enabled: Option<bool>,
+    pub category: Option<String>,
     pub content_selector: Option<Spanned<String>>,
     pub strip_selectors: Option<Vec<Spanned<String>>>,
     pub republish: Option<Spanned<String>>,

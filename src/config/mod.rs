@@ -7,6 +7,7 @@
 //! the file, the line and the key, so a user fixes the file in one go.
 //! There is no global config: the daemon passes each part where it is used.
 
+pub mod edit;
 mod file;
 
 use std::fmt;
@@ -29,6 +30,9 @@ use crate::topics;
 /// Where the daemon looks when `--config` is not given.
 pub const DEFAULT_PATH: &str = "config/feedsieve.toml";
 
+/// The log filter when neither `[log] level` nor `RUST_LOG` says otherwise.
+pub const DEFAULT_LOG_LEVEL: &str = "info";
+
 /// The whole configuration, checked.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -37,6 +41,7 @@ pub struct Config {
     pub store: StoreConfig,
     pub server: ServerConfig,
     pub fetch: FetchConfig,
+    pub log: LogConfig,
     pub dedupe: DedupeConfig,
     pub sources: Vec<SourceConfig>,
     pub topics: Vec<topics::Topic>,
@@ -53,14 +58,26 @@ pub struct DedupeConfig {
     pub prefer: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoreConfig {
     /// The SQLite file, absolute or relative to the working directory (a
     /// relative path in the file was resolved against the file's folder).
     pub path: PathBuf,
+    /// How long articles are kept, by publication date; `None` keeps them
+    /// for ever.
+    pub keep: Option<Duration>,
+    /// The most articles kept per source (the newest); `None` for no limit.
+    pub max_per_source: Option<usize>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogConfig {
+    /// A `tracing` filter: a level ("info") or directives
+    /// ("info,feedsieve::fetch=debug"). `RUST_LOG`, when set, wins.
+    pub level: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
     /// The address readers use to reach the daemon; output feeds put it in
@@ -71,7 +88,7 @@ pub struct ServerConfig {
     pub websub_hub: Option<Url>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FetchConfig {
     /// Default polling interval of a source: where a new source starts.
     pub interval: Duration,
@@ -124,6 +141,9 @@ pub struct SourceConfig {
     /// The offset of dates the feed writes without a zone.
     pub utc_offset: FixedOffset,
     pub enabled: bool,
+    /// A folder name for people and OPML exports ("Kazakhstan"); feedsieve
+    /// itself does not use it.
+    pub category: Option<String>,
     /// Where the article is on this source's pages and what to cut from
     /// it, when automatic extraction gets a site wrong.
     pub rules: Arc<extract::Rules>,
@@ -586,6 +606,44 @@ impl Resolver<'_> {
             None => folder.join("data/feedsieve.db"),
         };
 
+        let keep = file
+            .store
+            .keep
+            .as_ref()
+            .and_then(|d| self.duration(d, "store.keep"));
+        let max_per_source = match &file.store.max_per_source {
+            Some(n) if *n.get_ref() == 0 => {
+                self.problem(
+                    n.span(),
+                    "store.max_per_source",
+                    "must be at least 1 (leave it out to keep every article)",
+                );
+                None
+            }
+            Some(n) => Some(*n.get_ref() as usize),
+            None => None,
+        };
+
+        let log = LogConfig {
+            level: match &file.log.level {
+                Some(l) => match check_log_filter(l.get_ref()) {
+                    Ok(()) => l.get_ref().trim().to_string(),
+                    Err(e) => {
+                        self.problem(
+                            l.span(),
+                            "log.level",
+                            format!(
+                                "invalid level {:?} ({e}); write e.g. \"info\" or \"info,feedsieve::fetch=debug\"",
+                                l.get_ref()
+                            ),
+                        );
+                        DEFAULT_LOG_LEVEL.to_string()
+                    }
+                },
+                None => DEFAULT_LOG_LEVEL.to_string(),
+            },
+        };
+
         let listen = match &file.server.listen {
             Some(l) => l.get_ref().parse().unwrap_or_else(|e| {
                 self.problem(
@@ -834,6 +892,11 @@ impl Resolver<'_> {
                     encoding,
                     utc_offset,
                     enabled: s.enabled.unwrap_or(true),
+                    category: s
+                        .category
+                        .as_ref()
+                        .map(|c| c.trim().to_string())
+                        .filter(|c| !c.is_empty()),
                     rules: Arc::new(rules),
                     republish,
                 });
@@ -886,18 +949,40 @@ impl Resolver<'_> {
 
         Config {
             path: path.to_path_buf(),
-            store: StoreConfig { path: store_path },
+            store: StoreConfig {
+                path: store_path,
+                keep,
+                max_per_source,
+            },
             server: ServerConfig {
                 listen,
                 base_url,
                 websub_hub,
             },
             fetch,
+            log,
             dedupe,
             sources,
             topics,
         }
     }
+}
+
+/// Checks a `[log] level` value. `EnvFilter` alone accepts any bare word
+/// as a target name, so a misspelt level ("inf") would silently log
+/// nothing; here each comma-separated part must be a level name or a
+/// `target=level` directive.
+fn check_log_filter(value: &str) -> Result<(), String> {
+    const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+    for part in value.split(',').map(str::trim) {
+        if !part.contains('=') && !LEVELS.contains(&part.to_ascii_lowercase().as_str()) {
+            return Err(format!("{part:?} is not one of {}", LEVELS.join(", ")));
+        }
+    }
+    tracing_subscriber::EnvFilter::builder()
+        .parse(value)
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(30 * 60);
@@ -1036,6 +1121,22 @@ mod tests {
         assert_eq!(c.fetch.timeout, Duration::from_secs(20));
         assert_eq!(c.fetch.concurrency, 8);
         assert!(!c.fetch.allow_private_networks);
+        assert_eq!((c.store.keep, c.store.max_per_source), (None, None));
+        assert_eq!(c.log.level, "info");
+    }
+
+    #[test]
+    fn retention_and_log_level_are_read_and_checked() {
+        let c = load("[store]\nkeep = \"90d\"\nmax_per_source = 500\n[log]\nlevel = \"warn,feedsieve=debug\"\n")
+            .unwrap();
+        assert_eq!(c.store.keep, Some(Duration::from_secs(90 * 86400)));
+        assert_eq!(c.store.max_per_source, Some(500));
+        assert_eq!(c.log.level, "warn,feedsieve=debug");
+
+        let p =
+            problems("[store]\nkeep = \"forever\"\nmax_per_source = 0\n[log]\nlevel = \"loud\"\n");
+        let keys: Vec<&str> = p.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["store.keep", "store.max_per_source", "log.level"]);
     }
 
     #[test]

@@ -129,8 +129,9 @@ struct Origin {
     port: u16,
 }
 
-/// Which addresses feedsieve may connect to.
-#[derive(Debug, Clone, Default)]
+/// Which addresses feedsieve may connect to. Comparable, so a reload can
+/// tell whether the fetch settings changed.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddressPolicy {
     allow_private_networks: bool,
     origins: Vec<Origin>,

@@ -28,6 +28,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
+use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
 use url::Url;
 
@@ -60,11 +61,15 @@ pub struct TopicInfo {
     pub title: String,
 }
 
+/// The topics the server lists. The daemon replaces them when a reload
+/// changes the config; each request reads the current list once.
+pub type LiveTopics = watch::Receiver<Arc<Vec<TopicInfo>>>;
+
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    pub topics: Arc<Vec<TopicInfo>>,
+    pub topics: LiveTopics,
     /// Public address of the daemon, for self links.
     pub base_url: Url,
     pub publisher: Publisher,
@@ -75,30 +80,35 @@ pub struct AppState {
 
 impl AppState {
     /// The state for `config`'s topics and public address, serving from
-    /// `store` through `publisher`'s cache.
+    /// `store` through `publisher`'s cache; the topics are fixed for the
+    /// server's life.
     pub fn new(
         store: Store,
         publisher: Publisher,
         metrics: Metrics,
         config: &crate::config::Config,
     ) -> AppState {
-        AppState {
+        Self::live(store, publisher, metrics, config).0
+    }
+
+    /// The state, and the sender through which a reload replaces the
+    /// topics (see [`topic_infos`]).
+    pub fn live(
+        store: Store,
+        publisher: Publisher,
+        metrics: Metrics,
+        config: &crate::config::Config,
+    ) -> (AppState, watch::Sender<Arc<Vec<TopicInfo>>>) {
+        let (tx, topics) = watch::channel(Arc::new(topic_infos(config)));
+        let state = AppState {
             store,
-            topics: Arc::new(
-                config
-                    .topics
-                    .iter()
-                    .map(|t| TopicInfo {
-                        slug: t.slug.clone(),
-                        title: t.title.clone(),
-                    })
-                    .collect(),
-            ),
+            topics,
             base_url: config.server.base_url.clone(),
             publisher,
             metrics,
             prefer: Arc::new(config.dedupe.prefer.clone()),
-        }
+        };
+        (state, tx)
     }
 
     /// The title of the feed `slug`, or `None` when there is no such feed.
@@ -107,6 +117,7 @@ impl AppState {
             return Some("All stories".to_string());
         }
         self.topics
+            .borrow()
             .iter()
             .find(|t| t.slug == slug)
             .map(|t| t.title.clone())
@@ -117,6 +128,18 @@ impl AppState {
 pub fn feed_url(base: &Url, slug: &str, format: Format) -> Option<Url> {
     base.join(&format!("feeds/{slug}.{}", format.extension()))
         .ok()
+}
+
+/// The topics of `config`, as the server lists them.
+pub fn topic_infos(config: &crate::config::Config) -> Vec<TopicInfo> {
+    config
+        .topics
+        .iter()
+        .map(|t| TopicInfo {
+            slug: t.slug.clone(),
+            title: t.title.clone(),
+        })
+        .collect()
 }
 
 pub fn router(state: AppState) -> Router {
@@ -195,9 +218,10 @@ async fn index_page(State(state): State<AppState>) -> Response {
         ))
     })
     .await;
+    let topics = state.topics.borrow().clone();
     match data {
         Ok((sources, counts, recent)) => Html(index::render(
-            &state.topics,
+            &topics,
             &counts,
             &sources,
             &recent,
@@ -209,7 +233,8 @@ async fn index_page(State(state): State<AppState>) -> Response {
 }
 
 async fn opml_list(State(state): State<AppState>) -> Response {
-    let body = opml::render(&state.topics, &state.base_url);
+    let topics = state.topics.borrow().clone();
+    let body = opml::render(&topics, &state.base_url);
     (
         [(
             header::CONTENT_TYPE,

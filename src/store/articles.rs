@@ -28,8 +28,11 @@ pub struct SavedCounts {
 }
 
 impl Store {
-    /// The subset of `keys` already stored for `source`: the cheap "seen this
-    /// entry?" check that runs before any page is scraped.
+    /// The subset of `keys` already stored for `source`, or stored once and
+    /// pruned since (a tombstone): the cheap "seen this entry?" check that
+    /// runs before any page is scraped. A tombstone found here is marked
+    /// as still listed by the feed, which keeps it from expiring (see
+    /// `retention`).
     pub fn known_entry_keys(
         &self,
         source: SourceId,
@@ -38,9 +41,14 @@ impl Store {
         let conn = self.conn();
         let mut stmt =
             conn.prepare_cached("SELECT 1 FROM articles WHERE source_id = ?1 AND entry_key = ?2")?;
+        let mut tombstone = conn.prepare_cached(
+            "UPDATE tombstones SET seen_at = unixepoch() WHERE source_id = ?1 AND entry_key = ?2",
+        )?;
         let mut known = HashSet::new();
         for key in keys {
-            if stmt.exists(params![source.0, key])? {
+            if stmt.exists(params![source.0, key])?
+                || tombstone.execute(params![source.0, key])? > 0
+            {
                 known.insert((*key).to_string());
             }
         }
@@ -129,9 +137,10 @@ impl Store {
                 stored.push(Some((ArticleId(id), story)));
                 if copy_of.is_some() {
                     // A copy of a page already stored is never shown, so
-                    // it matches no topic either.
+                    // it matches no topic either, nor is it searched.
                     continue;
                 }
+                super::search::index_article(&tx, id, &a.title, &a.text)?;
                 for m in &a.matches {
                     let (terms, evidence) = super::topics::match_json(m);
                     matched.execute(params![m.slug, id, m.score, terms, evidence])?;

@@ -39,6 +39,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0006_publish",
         include_str!("../../migrations/0006_publish.sql"),
     ),
+    (
+        7,
+        "0007_retention_search",
+        include_str!("../../migrations/0007_retention_search.sql"),
+    ),
 ];
 
 pub(super) fn run(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
@@ -53,6 +58,21 @@ pub(super) fn run(conn: &mut Connection, path: &Path) -> Result<(), StoreError> 
              applied_at INTEGER NOT NULL
          )",
     )?;
+    // A database made before migrations were recorded one by one holds
+    // only `user_version`, the newest migration it had: count every
+    // migration up to that one as applied.
+    let recorded: i64 =
+        conn.query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))?;
+    let legacy: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if recorded == 0 && legacy > 0 {
+        for &(version, name, _) in MIGRATIONS.iter().filter(|m| m.0 <= legacy) {
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at)
+                 VALUES (?1, ?2, strftime('%s', 'now'))",
+                rusqlite::params![version, name],
+            )?;
+        }
+    }
     let applied: Vec<i64> = conn
         .prepare("SELECT version FROM schema_migrations")?
         .query_map([], |r| r.get(0))?
@@ -146,5 +166,21 @@ mod tests {
             run(&mut conn, &path),
             Err(StoreError::Migration { .. })
         ));
+    }
+
+    #[test]
+    fn a_database_that_only_has_user_version_keeps_its_migrations() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let mut conn = Connection::open(&path).unwrap();
+        // As the first runner left it: the first migration and user_version.
+        conn.execute_batch(MIGRATIONS[0].2).unwrap();
+        conn.pragma_update(None, "user_version", MIGRATIONS[0].0)
+            .unwrap();
+        run(&mut conn, &path).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n as usize, MIGRATIONS.len());
     }
 }

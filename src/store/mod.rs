@@ -11,8 +11,12 @@
 //! thread would stall the HTTP server.
 
 mod articles;
+mod backup;
+mod lock;
 mod migrate;
 mod published;
+mod retention;
+mod search;
 mod sources;
 mod stories;
 mod topics;
@@ -23,7 +27,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::Connection;
 
 pub use articles::SavedCounts;
+pub use backup::BackupReport;
+pub use lock::{DaemonLock, LockError};
 pub use published::{FeedItems, FeedPage, ItemCursor};
+pub use retention::{PruneReport, TOMBSTONE_GRACE, VacuumMode};
+pub use search::{IndexState, SearchHit, SearchOrder};
 pub use sources::{MOVE_CONFIRMATIONS, SourceState, SourceStatus};
 
 /// Errors of the store. All of them concern the one database file.
@@ -56,6 +64,8 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    #[error("cannot back up to {path}: {reason}")]
+    Backup { path: PathBuf, reason: String },
     #[error("no source named {0:?} in the database")]
     UnknownSource(String),
     #[error(
@@ -126,6 +136,17 @@ fn connect_normally(path: &Path) -> Result<Connection, StoreError> {
         source,
     };
     let conn = Connection::open(path).map_err(open_err)?;
+    // Must be set before the first table exists to take effect: a new
+    // database can then give pruned space back a little at a time
+    // (`reclaim_space`). Existing databases keep their mode until
+    // `enable_incremental_vacuum` rewrites them.
+    let empty: bool = conn
+        .query_row("SELECT count(*) = 0 FROM sqlite_schema", [], |r| r.get(0))
+        .map_err(open_err)?;
+    if empty {
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")
+            .map_err(open_err)?;
+    }
     // WAL lets readers (the HTTP server, `feedsieve stats`) work while a
     // refresh writes; NORMAL sync is durable across process crashes in
     // WAL mode and only risks the last transaction on power loss.
@@ -179,6 +200,10 @@ impl Store {
                 path = %path.display(),
                 "the database is read-only: serving what it holds; writing is retried at each refresh"
             );
+        } else {
+            // A read-only database cannot start the rebuild; it starts when
+            // the database is writable again (`ensure_writable`).
+            search::start_rebuild_if_stale(&mut conn)?;
         }
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
@@ -223,6 +248,7 @@ impl Store {
         if is_read_only(&conn) {
             return Err(read_only());
         }
+        search::start_rebuild_if_stale(&mut conn)?;
         tracing::info!(path = %self.path.display(), "the database is writable again");
         Ok(())
     }
@@ -265,6 +291,40 @@ impl Store {
         self.conn()
             .query_row("SELECT count(*) FROM sources", [], |_| Ok(()))?;
         Ok(())
+    }
+}
+
+/// The database file as a whole, for `feedsieve stats`.
+#[derive(Debug, Clone)]
+pub struct DatabaseStats {
+    pub schema_version: i64,
+    /// Pages in use times the page size (the WAL file not included).
+    pub bytes: u64,
+    /// Space held by free pages, not yet returned to the file system.
+    pub free_bytes: u64,
+    pub articles: u64,
+    pub tombstones: u64,
+    pub vacuum: VacuumMode,
+    pub search_index: IndexState,
+}
+
+impl Store {
+    /// Sizes and counts of the whole database.
+    pub fn database_stats(&self) -> Result<DatabaseStats, StoreError> {
+        let vacuum = self.vacuum_mode()?;
+        let search_index = self.search_index_state()?;
+        let conn = self.conn();
+        let n = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0));
+        let page_size = n("PRAGMA page_size")? as u64;
+        Ok(DatabaseStats {
+            schema_version: n("PRAGMA user_version")?,
+            bytes: n("PRAGMA page_count")? as u64 * page_size,
+            free_bytes: n("PRAGMA freelist_count")? as u64 * page_size,
+            articles: n("SELECT count(*) FROM articles")? as u64,
+            tombstones: n("SELECT count(*) FROM tombstones")? as u64,
+            vacuum,
+            search_index,
+        })
     }
 }
 

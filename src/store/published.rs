@@ -183,6 +183,7 @@ mod tests {
                 encoding: None,
                 utc_offset: chrono::FixedOffset::east_opt(0).unwrap(),
                 enabled: true,
+                category: None,
                 republish,
                 rules: Default::default(),
             }])

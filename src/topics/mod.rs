@@ -8,7 +8,7 @@
 //! classification can be re-run over stored articles whenever topics change.
 //!
 //! A topic decides with its query ([`Query`], the language documented in
-//! docs/query-language.md), its example profile ([`Profile`]), or both,
+//! README.md, "Topic queries"), its example profile ([`Profile`]), or both,
 //! as its [`MatchMode`] says. The article is analysed once
 //! ([`AnalyzedDocument`]) and every topic is evaluated on that analysis.
 

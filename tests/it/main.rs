@@ -3,6 +3,7 @@
 
 mod support;
 
+mod backup;
 mod cli;
 mod config_files;
 mod crash;
@@ -11,9 +12,14 @@ mod extraction;
 mod fetching;
 mod fuzz_regressions;
 mod hostile;
+mod logs;
+mod opml;
 mod pipeline;
 mod polling;
 mod publishing;
+mod retention;
+mod search;
+mod service;
 mod stories;
 mod topics;
 mod xss;

@@ -4,6 +4,7 @@
 pub mod active_content;
 pub mod farm;
 pub mod labeled_set;
+pub mod process;
 pub mod servers;
 
 use std::net::SocketAddr;
