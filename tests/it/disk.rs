@@ -57,6 +57,15 @@ fn inside(child: &Child, data: &Path) -> PathBuf {
     PathBuf::from(format!("/proc/{}/root", child.id())).join(data.strip_prefix("/").unwrap())
 }
 
+/// How many lines of the daemon's log at `log` contain `needle`.
+fn logged(log: &Path, needle: &str) -> usize {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains(needle))
+        .count()
+}
+
 /// Fills the filesystem holding `dir` to the last byte.
 fn fill(dir: &Path) -> u64 {
     let mut ballast = std::fs::File::create(dir.join("ballast")).unwrap();
@@ -145,6 +154,7 @@ async fn a_full_disk_is_reported_served_through_and_its_backlog_stored_when_spac
     // is published, so SQLite has to grow its files.
     let ballast = fill(&view);
     assert!(ballast > 0);
+    let filled = Instant::now();
     farm.published.store(BACKLOG, Ordering::SeqCst);
     let error = eventually("a disk-full error in the log", async || {
         let log = std::fs::read_to_string(&log).unwrap_or_default();
@@ -166,7 +176,10 @@ async fn a_full_disk_is_reported_served_through_and_its_backlog_stored_when_spac
     }
 
     // Space returns: the backlog is stored, once.
+    let full_for = filled.elapsed();
+    let failures = logged(&log, "database or disk is full");
     std::fs::remove_file(view.join("ballast")).unwrap();
+    let freed = Instant::now();
     eventually("the backlog", async || {
         items(&client, &base)
             .await
@@ -185,6 +198,12 @@ async fn a_full_disk_is_reported_served_through_and_its_backlog_stored_when_spac
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
+    println!(
+        "disk full: ballast of {ballast} bytes; full for {full_for:.1?}, {failures} failed \
+         refreshes logged; backlog stored {:.1?} after space returned; {stored} articles, \
+         {distinct} distinct, integrity {integrity}",
+        freed.elapsed()
+    );
     assert_eq!(
         (stored, distinct),
         ((BACKLOG * SOURCES) as i64, (BACKLOG * SOURCES) as i64)
@@ -276,6 +295,8 @@ async fn a_read_only_database_is_served_reported_and_written_again_once_writable
     }
 
     // Writable again: the next refreshes store the backlog.
+    let failures = logged(&log, "is read-only");
+    let writable = Instant::now();
     for file in ["feedsieve.db", "feedsieve.db-wal", "feedsieve.db-shm"] {
         chmod(&dir.path().join(file), 0o644);
     }
@@ -285,6 +306,7 @@ async fn a_read_only_database_is_served_reported_and_written_again_once_writable
             .filter(|n| *n == BACKLOG * SOURCES)
     })
     .await;
+    let caught_up = writable.elapsed();
     daemon.kill().unwrap();
     daemon.wait().unwrap();
     let db = rusqlite::Connection::open(&db).unwrap();
@@ -299,6 +321,11 @@ async fn a_read_only_database_is_served_reported_and_written_again_once_writable
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
+    println!(
+        "read-only database: {failures} refreshes reported it read-only; backlog stored \
+         {caught_up:.1?} after the files were writable; {stored} articles, {distinct} distinct, \
+         integrity {integrity}"
+    );
     assert_eq!(
         (stored, distinct),
         ((BACKLOG * SOURCES) as i64, (BACKLOG * SOURCES) as i64)
@@ -392,6 +419,8 @@ async fn a_database_on_a_read_only_filesystem_is_served_and_written_once_remount
 
     // The filesystem is writable again (remounted inside the daemon's
     // namespace): the backlog is stored.
+    let failures = logged(&log, "is read-only");
+    let writable = Instant::now();
     let remounted = Command::new("nsenter")
         .args(["--target", &daemon.id().to_string(), "--user", "--mount"])
         .args(["mount", "-o", "remount,bind,rw"])
@@ -405,6 +434,7 @@ async fn a_database_on_a_read_only_filesystem_is_served_and_written_once_remount
             .filter(|n| *n == BACKLOG * SOURCES)
     })
     .await;
+    let caught_up = writable.elapsed();
     daemon.kill().unwrap();
     daemon.wait().unwrap();
     let db = rusqlite::Connection::open(data.join("feedsieve.db")).unwrap();
@@ -415,5 +445,9 @@ async fn a_database_on_a_read_only_filesystem_is_served_and_written_once_remount
     let stored: i64 = db
         .query_row("SELECT count(*) FROM articles", [], |r| r.get(0))
         .unwrap();
+    println!(
+        "read-only filesystem: {failures} refreshes reported it read-only; backlog stored \
+         {caught_up:.1?} after the remount; {stored} articles, integrity {integrity}"
+    );
     assert_eq!(stored, (BACKLOG * SOURCES) as i64);
 }
