@@ -109,6 +109,7 @@ run_one() {
     [ -d "$FUZZ/seeds/$t" ] && seeds=("$FUZZ/seeds/$t")
     local before after
     before=$(find "$artifacts" -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' | wc -l)
+    local started=$SECONDS
     # shellcheck disable=SC2046
     nice -n "${NICE:-10}" "$BIN/$t" $(options "$t") \
         -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
@@ -119,7 +120,9 @@ run_one() {
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
     execs=${execs:-0}
-    secs=${secs:-$SECONDS_EACH}
+    # A run stopped by a crash or timeout prints no "Done" line: it lasted
+    # as long as the clock says, not the time it was given.
+    secs=${secs:-$((SECONDS - started))}
     local crashes=$((after - before))
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$COMMIT" "$t" "$secs" "$execs" \
         "$((execs / (secs > 0 ? secs : 1)))" "$crashes" >>"$LEDGER"
