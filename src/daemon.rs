@@ -33,6 +33,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::{AbortHandle, JoinSet};
 
 use crate::config::{Config, SourceConfig, StoreConfig};
+use crate::cpu::{self, CpuPool};
 use crate::dedupe;
 use crate::fetch::Fetcher;
 use crate::logging::LevelHandle;
@@ -68,6 +69,7 @@ pub fn pipeline(config: &Config) -> anyhow::Result<Pipeline> {
         max_backoff: config.fetch.max_backoff,
         metrics: Metrics::new(),
         publisher: Publisher::new(config)?,
+        cpu: CpuPool::new(cpu::threads()).context("cannot start the CPU worker threads")?,
     })
 }
 
@@ -160,7 +162,8 @@ pub async fn fetch_each(pipeline: &Pipeline, config: &Config, mut done: impl FnM
         let (p, permits, source) = (pipeline.clone(), permits.clone(), source.clone());
         set.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            refresh::refresh_source(&p, &source).await
+            // Boxed: see `poll_forever`.
+            Box::pin(refresh::refresh_source(&p, &source)).await
         });
     }
     while let Some(r) = set.join_next().await {
@@ -381,6 +384,7 @@ impl Daemon {
                 max_backoff: new.fetch.max_backoff,
                 metrics: current.pipeline.metrics.clone(),
                 publisher: current.pipeline.publisher.clone(),
+                cpu: current.pipeline.cpu.clone(),
             },
             permits,
             retention: new.store.clone(),
@@ -535,7 +539,12 @@ async fn poll_forever(
                 pipeline, permits, ..
             } = live.borrow().clone();
             let _permit = permits.acquire().await;
-            refresh::refresh_source(&pipeline, &source).await
+            // Boxed, so that a source waiting for its turn (most of them,
+            // most of the time) holds a small task and not room for a whole
+            // refresh's state: unboxed, the 10,000 waiting tasks of the
+            // farm benchmark's cycle took tens of MB (BENCHMARKS.md,
+            // "End-to-end ingest").
+            Box::pin(refresh::refresh_source(&pipeline, &source)).await
         };
         tokio::select! {
             report = work => {

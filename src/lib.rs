@@ -5,6 +5,8 @@
 
 /// The TOML configuration, checked once into domain types.
 pub mod config;
+/// The low-priority threads that do each article's CPU work.
+pub mod cpu;
 /// The scheduler and server, run until a signal.
 pub mod daemon;
 /// Canonical URLs, text hashes, near-duplicate fingerprints and their

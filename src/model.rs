@@ -177,6 +177,20 @@ pub struct NewArticle {
     /// is long enough to have a useful one.
     pub fingerprint: Option<Vec<u8>>,
     pub story: StoryLink,
+    /// What the search index holds for this article
+    /// (`search::article_terms`): computed with the rest of the article's
+    /// CPU work, not inside the store's transaction, where it held the
+    /// store (and every request for a topic feed) for a second analysis
+    /// of the text.
+    pub search_terms: SearchTerms,
+}
+
+/// The stems of an article's title and text, as the search index holds
+/// them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchTerms {
+    pub title: String,
+    pub text: String,
 }
 
 /// Where an article's stored content came from.

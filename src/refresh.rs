@@ -15,6 +15,7 @@ use futures_util::{StreamExt, stream};
 use tracing::{Instrument, field::Empty};
 
 use crate::config::SourceConfig;
+use crate::cpu::{CpuPool, Panicked};
 use crate::dedupe;
 use crate::extract;
 use crate::fetch::{self, FeedResponse, Fetcher, charset::DecidedBy};
@@ -53,6 +54,9 @@ pub struct Pipeline {
     pub metrics: Metrics,
     /// Told when topics get new items (cache invalidation, WebSub).
     pub publisher: Publisher,
+    /// Where each article's CPU work (parse, extract, classify,
+    /// fingerprint) runs: see [`crate::cpu`].
+    pub cpu: CpuPool,
 }
 
 /// How one refresh ended.
@@ -91,13 +95,16 @@ enum RefreshError {
     Store(#[from] StoreError),
     #[error("internal error: {0}")]
     Task(#[from] tokio::task::JoinError),
+    #[error(transparent)]
+    Cpu(#[from] Panicked),
 }
 
 impl RefreshError {
     fn is_transient(&self) -> bool {
         match self {
             RefreshError::Fetch(e) => e.is_transient(),
-            RefreshError::Parse(_) => false,
+            // The same entries would panic the same way at once.
+            RefreshError::Parse(_) | RefreshError::Cpu(_) => false,
             RefreshError::Store(_) | RefreshError::Task(_) => true,
         }
     }
@@ -376,8 +383,10 @@ async fn run(
             article(p, source, entry, copy, now).instrument(span)
         })
         .buffered(PAGES_AT_ONCE)
-        .collect()
-        .await;
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
     let extraction_failures = articles
         .iter()
         .filter(|a| matches!(a.extraction, ExtractionStatus::Failed(_)))
@@ -461,35 +470,69 @@ fn new_text(a: &NewArticle, index: &dedupe::NearDupIndex) -> dedupe::NewText {
 /// Turns one new entry into an article: its page's main text when the
 /// source asks for full text, else (or when that fails) the feed's content.
 /// A `copy` (the same page as a stored article) is not scraped.
+///
+/// The page is fetched here; everything after is CPU work and runs on
+/// [`Pipeline::cpu`], never on the threads that serve HTTP.
 async fn article(
     p: &Pipeline,
     source: &SourceConfig,
     entry: Entry,
     copy: Option<StoryLink>,
     now: DateTime<Utc>,
-) -> NewArticle {
-    let feed_html = entry
-        .content_html
-        .clone()
-        .or_else(|| entry.summary_html.clone())
-        .unwrap_or_default();
-    let base = entry.url.clone().unwrap_or_else(|| source.url.clone());
-
-    let extracted = match (&entry.url, source.full_text && copy.is_none()) {
-        (Some(url), true) => Some(page_article(p, url, source).await),
+) -> Result<NewArticle, Panicked> {
+    let page = match (&entry.url, source.full_text && copy.is_none()) {
+        (Some(url), true) => Some(fetch_page(p, url, source).await),
         (None, true) => Some(Err("the entry has no link to fetch".to_string())),
         (_, false) => None,
     };
+    let work = ArticleWork {
+        topics: Arc::clone(&p.topics),
+        source_url: source.url.clone(),
+        source_name: source.name.clone(),
+        rules: Arc::clone(&source.rules),
+        min_words: p.stories.rule().min_words,
+    };
+    p.cpu.run(move || work.build(entry, copy, page, now)).await
+}
 
-    let (html, text, status, page) = {
-        let feed_html = feed_html.clone();
-        let base = base.clone();
-        let fallback = move || {
-            let html = extract::sanitize(&feed_html, Some(&base));
+/// What building an article needs besides the entry and its page, owned so
+/// that it can move to a blocking thread.
+struct ArticleWork {
+    topics: Arc<Vec<Topic>>,
+    source_url: url::Url,
+    source_name: String,
+    rules: Arc<extract::Rules>,
+    min_words: u32,
+}
+
+impl ArticleWork {
+    fn build(
+        self,
+        entry: Entry,
+        copy: Option<StoryLink>,
+        page: Option<Result<fetch::Page, String>>,
+        now: DateTime<Utc>,
+    ) -> NewArticle {
+        let feed_html = entry
+            .content_html
+            .as_deref()
+            .or(entry.summary_html.as_deref())
+            .unwrap_or_default();
+        let base = entry.url.clone().unwrap_or_else(|| self.source_url.clone());
+        let extracted = page.map(|page| {
+            let page = page?;
+            // An extractor bug on one hostile page must cost that article
+            // its full text, not the refresh of its whole feed.
+            std::panic::catch_unwind(|| extract::article(&page.html, &page.url, &self.rules))
+                .map_err(|_| "extraction panicked".to_string())?
+                .map_err(|e| e.to_string())
+        });
+        let fallback = || {
+            let html = extract::sanitize(feed_html, Some(&base));
             let text = extract::html_to_text(&html);
             (html, text)
         };
-        match extracted {
+        let (html, text, status, page) = match extracted {
             None => {
                 let (h, t) = fallback();
                 (h, t, ExtractionStatus::NotRequested, None)
@@ -521,75 +564,81 @@ async fn article(
                 let (h, t) = fallback();
                 (h, t, ExtractionStatus::Failed(reason), None)
             }
+        };
+        if let ExtractionStatus::Failed(reason) = &status {
+            tracing::warn!(url = %base, error = %reason, "full text not extracted; using the feed's content");
         }
-    };
-    if let ExtractionStatus::Failed(reason) = &status {
-        tracing::warn!(url = %base, error = %reason, "full text not extracted; using the feed's content");
-    }
 
-    let title = if entry.title.trim().is_empty() {
-        page.as_ref()
-            .and_then(|a| a.title.clone())
-            .unwrap_or_else(|| "(untitled)".to_string())
-    } else {
-        entry.title.clone()
-    };
-    // Dates from feeds are often wrong; one in the future would pin an item
-    // to the top of every reader for days (hostile/odd-dates-ru.xml has 2101).
-    if let Some(date) = entry
-        .published
-        .filter(|d| *d > now + chrono::TimeDelta::hours(1))
-    {
-        tracing::warn!(url = %base, date = %date, "entry dated in the future; dated now instead");
-    }
-    let published = crate::parse::dates::clamp_future(
-        entry.published.unwrap_or(now),
-        now,
-        chrono::TimeDelta::zero(),
-    );
-    let lang = page.as_ref().and_then(|a| a.lang.clone());
-    let matches = topics::classify(
-        &topics::Document {
+        let title = if entry.title.trim().is_empty() {
+            page.as_ref()
+                .and_then(|a| a.title.clone())
+                .unwrap_or_else(|| "(untitled)".to_string())
+        } else {
+            entry.title.clone()
+        };
+        // Dates from feeds are often wrong; one in the future would pin an
+        // item to the top of every reader for days (hostile/odd-dates-ru.xml
+        // has 2101).
+        if let Some(date) = entry
+            .published
+            .filter(|d| *d > now + chrono::TimeDelta::hours(1))
+        {
+            tracing::warn!(url = %base, date = %date, "entry dated in the future; dated now instead");
+        }
+        let published = crate::parse::dates::clamp_future(
+            entry.published.unwrap_or(now),
+            now,
+            chrono::TimeDelta::zero(),
+        );
+        let lang = page.as_ref().and_then(|a| a.lang.clone());
+        // One analysis serves topics and the search index.
+        let analyzed = topics::AnalyzedDocument::new(&topics::Document {
             title: &title,
             text: &text,
-            source: &source.name,
+            source: &self.source_name,
             lang: lang.as_deref(),
-        },
-        &p.topics,
-    );
-    // Fingerprinting is CPU work of a few hundred microseconds (BENCHMARKS.md).
-    let fingerprint = {
-        let fp = dedupe::fingerprint(&text, dedupe::FingerprintParams::DEFAULT);
-        let min_words = p.stories.rule().min_words;
-        (fp.words >= min_words).then(|| fp.to_bytes())
-    };
-    NewArticle {
-        text_hash: dedupe::text_hash(&text).0,
-        fingerprint,
-        story: copy.unwrap_or(StoryLink::New),
-        canonical_url: entry.url.as_ref().map(dedupe::canonical_url),
-        author: entry
-            .author
-            .clone()
-            .or_else(|| page.as_ref().and_then(|a| a.author.clone())),
-        title,
-        text,
-        html,
-        published,
-        lang,
-        extraction: status,
-        matches,
-        entry,
+        });
+        let matches = topics::classify_analyzed(&analyzed, &self.topics);
+        let search_terms = crate::search::analyzed_terms(&analyzed);
+        drop(analyzed);
+        // The exact-copy hash and the fingerprint read the same normalized
+        // text; normalizing is most of the cost of both (BENCHMARKS.md,
+        // "End-to-end ingest"), so it is done once.
+        let normalized = dedupe::normalize(&text);
+        let fingerprint = {
+            let fp =
+                dedupe::fingerprint_normalized(&normalized, dedupe::FingerprintParams::DEFAULT);
+            (fp.words >= self.min_words).then(|| fp.to_bytes())
+        };
+        NewArticle {
+            search_terms,
+            text_hash: dedupe::text_hash_normalized(&normalized).0,
+            fingerprint,
+            story: copy.unwrap_or(StoryLink::New),
+            canonical_url: entry.url.as_ref().map(dedupe::canonical_url),
+            author: entry
+                .author
+                .clone()
+                .or_else(|| page.as_ref().and_then(|a| a.author.clone())),
+            title,
+            text,
+            html,
+            published,
+            lang,
+            extraction: status,
+            matches,
+            entry,
+        }
     }
 }
 
-/// Fetches and extracts one page with the source's rules; the error is a
-/// message for the log and the article's status, never fatal to the feed.
-async fn page_article(
+/// Fetches one article page; the error is a message for the log and the
+/// article's status, never fatal to the feed.
+async fn fetch_page(
     p: &Pipeline,
     url: &url::Url,
     source: &SourceConfig,
-) -> Result<crate::model::Article, String> {
+) -> Result<fetch::Page, String> {
     let started = Instant::now();
     let page = p.fetcher.page(url, source.encoding).await;
     let (outcome, bytes) = match &page {
@@ -598,14 +647,7 @@ async fn page_article(
     };
     p.metrics
         .fetched(FetchKind::Page, outcome, bytes as u64, started.elapsed());
-    let page = page.map_err(|e| e.to_string())?;
-    let rules = Arc::clone(&source.rules);
-    // scraper's tree is not Send: parse and extract on a blocking thread.
-    tokio::task::spawn_blocking(move || {
-        extract::article(&page.html, &page.url, &rules).map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| e.to_string())?
+    page.map_err(|e| e.to_string())
 }
 
 fn failed(

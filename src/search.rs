@@ -29,6 +29,32 @@ pub fn index_terms(text: &str) -> String {
     terms(text).join(" ")
 }
 
+/// [`index_terms`] of an article's title and text.
+pub fn article_terms(title: &str, text: &str) -> crate::model::SearchTerms {
+    crate::model::SearchTerms {
+        title: index_terms(title),
+        text: index_terms(text),
+    }
+}
+
+/// [`article_terms`] of an article already analysed for topics, without
+/// analysing it again: that analysis is `text::analyze` of the title and
+/// of the text, the very tokens [`terms`] reads.
+pub fn analyzed_terms(doc: &crate::topics::AnalyzedDocument) -> crate::model::SearchTerms {
+    let join = |tokens: &[crate::text::Token]| {
+        let stems: Vec<&str> = tokens
+            .iter()
+            .filter(|t| t.kind != crate::text::TokenKind::Compound)
+            .map(|t| t.stem.as_str())
+            .collect();
+        stems.join(" ")
+    };
+    crate::model::SearchTerms {
+        title: join(&doc.title.tokens),
+        text: join(&doc.text.tokens),
+    }
+}
+
 /// The stems of `text`, in order: `text::analyze`, the analysis topics
 /// use, so a word a topic matches is a word search finds. A hyphenated
 /// word is indexed as its parts (the whole compound shares the first
@@ -253,6 +279,26 @@ fn split(input: &str) -> Result<Vec<Piece>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terms_read_from_the_topic_analysis_equal_those_of_the_text_itself() {
+        // A shouted lead over a quiet rest, compounds, abbreviations, Kazakh
+        // and English words, paragraph breaks where the lead may end.
+        let title = "ПЕРЕГОВОРЫ В АСТАНЕ: Нур-Султан и ООН";
+        let text = "АСТАНА. КАЗИНФОРМ - СТОРОНЫ ДОГОВОРИЛИСЬ О ПРЕКРАЩЕНИИ ОГНЯ             НА ВСЕЙ ЛИНИИ СОПРИКОСНОВЕНИЯ, СООБЩАЕТ МИД.\n\n\
+            Переговоры при посредничестве Казахстана продолжатся в понедельник; \
+            ОБСЕ и ООН направят наблюдателей. Келіссөздер жалғасады. The talks \
+            resume on Monday in Astana, negotiators said.\n\nЁлка, ёлки.";
+        let analyzed = crate::topics::AnalyzedDocument::new(&crate::topics::Document {
+            title,
+            text,
+            source: "Kazinform",
+            lang: None,
+        });
+        let terms = analyzed_terms(&analyzed);
+        assert_eq!(terms, article_terms(title, text));
+        assert!(terms.text.contains("переговор"), "{}", terms.text);
+    }
 
     fn fts(q: &str) -> String {
         Query::parse(q).unwrap().fts_expression().to_string()

@@ -173,11 +173,7 @@ pub fn fingerprint_normalized(normalized: &str, params: FingerprintParams) -> Fi
     let mul: Vec<u64> = (0..n as u64).map(|i| splitmix64(2 * i) | 1).collect();
     let add: Vec<u64> = (0..n as u64).map(|i| splitmix64(2 * i + 1)).collect();
     let mut mins = vec![u64::MAX; n];
-    for &x in &shingles {
-        for ((m, a), b) in mins.iter_mut().zip(&mul).zip(&add) {
-            *m = (*m).min(a.wrapping_mul(x).wrapping_add(*b));
-        }
-    }
+    min_hashes(&shingles, &mul, &add, &mut mins);
 
     let sketch_len = params.sketch_len as usize;
     let bits = params.sketch_bits.clamp(1, 8) as usize;
@@ -200,6 +196,41 @@ pub fn fingerprint_normalized(normalized: &str, params: FingerprintParams) -> Fi
         sketch,
         bands,
     }
+}
+
+/// `mins[i]` = the least `mul[i]·x + add[i]` (wrapping) over the shingle
+/// hashes `x`: one multiply-add per shingle and hash function, 292 functions
+/// with the default parameters. That loop was the largest single entry of
+/// the ingest profile (BENCHMARKS.md, "End-to-end ingest"); it vectorizes
+/// across the hash functions, but 64-bit lane multiplies and unsigned
+/// minimums exist only in AVX-512, so a copy built for it is chosen at run
+/// time where the CPU has it. Both copies compute the same thing.
+fn min_hashes(shingles: &[u64], mul: &[u64], add: &[u64], mins: &mut [u64]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512dq")
+    {
+        // SAFETY: the function is compiled for exactly the two features
+        // just detected on this CPU.
+        unsafe { min_hashes_avx512(shingles, mul, add, mins) };
+        return;
+    }
+    min_hashes_portable(shingles, mul, add, mins);
+}
+
+#[inline(always)]
+fn min_hashes_portable(shingles: &[u64], mul: &[u64], add: &[u64], mins: &mut [u64]) {
+    for &x in shingles {
+        for ((m, a), b) in mins.iter_mut().zip(mul).zip(add) {
+            *m = (*m).min(a.wrapping_mul(x).wrapping_add(*b));
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq")]
+fn min_hashes_avx512(shingles: &[u64], mul: &[u64], add: &[u64], mins: &mut [u64]) {
+    min_hashes_portable(shingles, mul, add, mins);
 }
 
 /// Fingerprint of a raw text (normalizes it first).
@@ -314,6 +345,18 @@ pub fn containment_from_jaccard(jaccard: f64, a: u32, b: u32) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_min_hashes_chosen_for_this_cpu_equal_the_portable_ones() {
+        let shingles: Vec<u64> = (0..1000).map(|i| splitmix64(1_000_000 + i)).collect();
+        let mul: Vec<u64> = (0..292).map(|i| splitmix64(2 * i) | 1).collect();
+        let add: Vec<u64> = (0..292).map(|i| splitmix64(2 * i + 1)).collect();
+        let (mut chosen, mut portable) = (vec![u64::MAX; 292], vec![u64::MAX; 292]);
+        min_hashes(&shingles, &mul, &add, &mut chosen);
+        min_hashes_portable(&shingles, &mul, &add, &mut portable);
+        assert_eq!(chosen, portable);
+        assert!(chosen.iter().all(|&m| m != u64::MAX));
+    }
 
     const P: FingerprintParams = FingerprintParams::DEFAULT;
 

@@ -29,7 +29,7 @@ pub use fingerprint::{
 };
 pub use index::{MatchRule, Measure, NearDupIndex, NearMatch, Similarity};
 pub use stories::{NewText, Stories, link_batch};
-pub use text::{TextHash, normalize, text_hash};
+pub use text::{TextHash, normalize, text_hash, text_hash_normalized};
 
 /// What can go wrong in dedupe. Every variant names the article concerned;
 /// none is fatal to a refresh: the article is then treated as its own story.

@@ -58,23 +58,41 @@ fn is_digit_separator(c: char) -> bool {
 /// assert_eq!(normalize("Ёлка «стоит»: 1 500,5 тенге!"), "елка стоит 15005 тенге");
 /// ```
 pub fn normalize(text: &str) -> String {
-    const NFKD: DecomposingNormalizerBorrowed<'static> = DecomposingNormalizerBorrowed::new_nfkd();
-    let chars: Vec<char> = NFKD
-        .normalize_iter(text.chars())
-        .filter(|c| !is_combining_mark(*c))
-        .collect();
-
+    let chars = decompose(text);
     let mut out = String::with_capacity(text.len());
     let mut in_token = false;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        if c.is_alphanumeric() {
-            match c {
-                'ß' => out.push_str("ss"),
-                'ς' => out.push('σ'),
-                _ => out.extend(c.to_lowercase()),
+        // ASCII and basic Cyrillic by range; the Unicode tables behind
+        // `is_alphanumeric` and `to_lowercase` are for the rest (they were
+        // a tenth of this function's time on Russian text).
+        let alphanumeric = match c {
+            'a'..='z' | '0'..='9' | 'а'..='я' => {
+                out.push(c);
+                true
             }
+            'A'..='Z' => {
+                out.push(c.to_ascii_lowercase());
+                true
+            }
+            // The capitals А–Я are their lower-case letters less 0x20.
+            'А'..='Я' => {
+                out.push(char::from_u32(c as u32 + 0x20).unwrap_or(c));
+                true
+            }
+            _ if c.is_ascii() => false,
+            _ if c.is_alphanumeric() => {
+                match c {
+                    'ß' => out.push_str("ss"),
+                    'ς' => out.push('σ'),
+                    _ => out.extend(c.to_lowercase()),
+                }
+                true
+            }
+            _ => false,
+        };
+        if alphanumeric {
             in_token = true;
         } else if in_token
             && is_digit_separator(c)
@@ -93,6 +111,41 @@ pub fn normalize(text: &str) -> String {
         out.pop();
     }
     out
+}
+
+/// Steps 1 and 2: NFKD of `text` without combining marks.
+///
+/// Most characters of our texts — ASCII, and the Russian alphabet but for
+/// й, Й, ё and Ё — are their own NFKD and are starters (canonical combining
+/// class 0). Those are passed through and only the runs between them go
+/// through the normalizer. The result is the same as normalizing the whole
+/// text: decomposition maps each character on its own, and the canonical
+/// reordering that follows only reorders marks between two starters.
+fn decompose(text: &str) -> Vec<char> {
+    const NFKD: DecomposingNormalizerBorrowed<'static> = DecomposingNormalizerBorrowed::new_nfkd();
+    let mut chars = Vec::with_capacity(text.len());
+    let mut run_start = None;
+    let flush = |chars: &mut Vec<char>, run: &str| {
+        chars.extend(
+            NFKD.normalize_iter(run.chars())
+                .filter(|c| !is_combining_mark(*c)),
+        );
+    };
+    for (i, c) in text.char_indices() {
+        let own_nfkd_starter = matches!(c, '\0'..='\u{7f}' | 'А'..='И' | 'К'..='и' | 'к'..='я');
+        if own_nfkd_starter {
+            if let Some(start) = run_start.take() {
+                flush(&mut chars, &text[start..i]);
+            }
+            chars.push(c);
+        } else if run_start.is_none() {
+            run_start = Some(i);
+        }
+    }
+    if let Some(start) = run_start {
+        flush(&mut chars, &text[start..]);
+    }
+    chars
 }
 
 /// SHA-256 of the normalized text: equal for texts that differ only in
@@ -114,12 +167,47 @@ impl std::fmt::Debug for TextHash {
 
 /// The exact-duplicate hash of `text` (see [`normalize`]).
 pub fn text_hash(text: &str) -> TextHash {
-    TextHash(Sha256::digest(normalize(text).as_bytes()).into())
+    text_hash_normalized(&normalize(text))
+}
+
+/// [`text_hash`] of a text already [`normalize`]d (for callers that also
+/// fingerprint it, so it is normalized once).
+pub fn text_hash_normalized(normalized: &str) -> TextHash {
+    TextHash(Sha256::digest(normalized.as_bytes()).into())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decomposing_around_plain_letters_equals_decomposing_the_whole_text() {
+        // Marks after plain letters, marks of several classes in a row (the
+        // canonical reordering), letters that decompose, Kazakh and Greek
+        // letters, compatibility forms, at every position.
+        let palette: Vec<char> = "aZ9 .иЙйёЁкК\u{0306}\u{0308}\u{0327}\u{0301}\u{0483}\u{05B0}әҚéﬁＡ¹ςß\u{00A0}Ω\u{1E9B}\u{0323}"
+            .chars()
+            .collect();
+        const NFKD: DecomposingNormalizerBorrowed<'static> =
+            DecomposingNormalizerBorrowed::new_nfkd();
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        for _ in 0..5000 {
+            let len = (state % 12) as usize;
+            let text: String = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    palette[(state % palette.len() as u64) as usize]
+                })
+                .collect();
+            let whole: Vec<char> = NFKD
+                .normalize_iter(text.chars())
+                .filter(|c| !is_combining_mark(*c))
+                .collect();
+            assert_eq!(decompose(&text), whole, "{text:?}");
+        }
+    }
 
     #[test]
     fn yo_is_folded_to_ye_whether_precomposed_or_decomposed() {

@@ -254,10 +254,19 @@ pub fn http_date(t: DateTime<Utc>) -> String {
 }
 
 /// gzip at flate2's default level (6): the usual size/speed balance.
+/// gzip level 3, zlib-rs's: on the farm benchmark's 600 KB topic feed it
+/// takes 4 ms where level 6 (the default) took 10 ms and miniz_oxide's
+/// level 6 20 ms, for a body 27% larger than level 6's. While sources bring
+/// news a topic feed is rendered again every few seconds, and the first
+/// reader to ask waits for the compression: it was most of the 88 ms p99 of
+/// topic-feed requests during an ingest (BENCHMARKS.md, "End-to-end
+/// ingest").
+const GZIP_LEVEL: u32 = 3;
+
 fn gzip(data: &[u8]) -> Bytes {
     let mut encoder = flate2::write::GzEncoder::new(
         Vec::with_capacity(data.len() / 4),
-        flate2::Compression::default(),
+        flate2::Compression::new(GZIP_LEVEL),
     );
     // Writing to a Vec cannot fail.
     let _ = encoder.write_all(data);

@@ -140,7 +140,7 @@ impl Store {
                     // it matches no topic either, nor is it searched.
                     continue;
                 }
-                super::search::index_article(&tx, id, &a.title, &a.text)?;
+                super::search::index_article(&tx, id, &a.search_terms)?;
                 for m in &a.matches {
                     let (terms, evidence) = super::topics::match_json(m);
                     matched.execute(params![m.slug, id, m.score, terms, evidence])?;

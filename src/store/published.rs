@@ -140,6 +140,7 @@ mod tests {
             canonical_url: None,
             title: key.to_string(),
             text: String::new(),
+            search_terms: crate::search::article_terms(key, ""),
             html: String::new(),
             author: None,
             published: from_unix(published),

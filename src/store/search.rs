@@ -52,15 +52,10 @@ pub enum IndexState {
 pub(super) fn index_article(
     conn: &Connection,
     id: i64,
-    title: &str,
-    text: &str,
+    terms: &crate::model::SearchTerms,
 ) -> rusqlite::Result<()> {
     conn.prepare_cached("INSERT INTO article_search (rowid, title, body) VALUES (?1, ?2, ?3)")?
-        .execute(params![
-            id,
-            search::index_terms(title),
-            search::index_terms(text)
-        ])?;
+        .execute(params![id, terms.title, terms.text])?;
     Ok(())
 }
 

@@ -66,14 +66,27 @@ pub fn analyze(text: &str) -> Vec<Token> {
 /// positions from `first_position` (for callers that split a text into
 /// parts, such as an article's lead and rest, without splitting it twice).
 pub fn analyze_words(words: &[RawWord], first_position: u32) -> Vec<Token> {
-    // A text written all in capitals (some sites shout their headlines) has
-    // no abbreviations to recognise: every word would look like one and none
-    // would be stemmed. Counted over the whole text so a short all-caps
-    // headline "ООН" still counts as an abbreviation.
+    analyze_words_shouting(words, first_position, is_shouting(words))
+}
+
+/// Whether a text of these words is written all in capitals (some sites
+/// shout their headlines): it has no abbreviations to recognise, since every
+/// word would look like one and none would be stemmed. Counted over the
+/// whole text so a short all-caps headline "ООН" still counts as an
+/// abbreviation.
+pub fn is_shouting(words: &[RawWord]) -> bool {
     let lettered = words.iter().filter(|w| w.has_letter()).count();
     let capitals = words.iter().filter(|w| w.is_all_caps()).count();
-    let shouting = lettered >= 3 && capitals * 2 > lettered;
+    lettered >= 3 && capitals * 2 > lettered
+}
 
+/// [`analyze_words`] on part of a text, with [`is_shouting`] decided over
+/// the whole of it, so the parts' tokens are those of the whole.
+pub fn analyze_words_shouting(
+    words: &[RawWord],
+    first_position: u32,
+    shouting: bool,
+) -> Vec<Token> {
     let mut tokens = Vec::with_capacity(words.len() + words.len() / 8);
     let mut position = first_position;
     for word in words {
@@ -135,12 +148,20 @@ fn word_stem(raw: &str, folded: &str, shouting: bool) -> String {
 fn is_abbreviation(raw: &str) -> bool {
     let mut letters = 0;
     for c in raw.chars() {
-        if c.is_alphabetic() {
-            if !c.is_uppercase() {
-                return false;
-            }
-            letters += 1;
+        // ASCII and basic Cyrillic letters are told by range: the Unicode
+        // property tables behind `is_alphabetic`/`is_uppercase` were a
+        // measurable share of analysis (BENCHMARKS.md, "End-to-end ingest").
+        let upper = match c {
+            'A'..='Z' | 'А'..='Я' | 'Ё' => true,
+            'a'..='z' | 'а'..='я' | 'ё' => false,
+            _ if c.is_ascii() => continue,
+            _ if c.is_alphabetic() => c.is_uppercase(),
+            _ => continue,
+        };
+        if !upper {
+            return false;
         }
+        letters += 1;
     }
     (2..=8).contains(&letters)
 }

@@ -227,9 +227,16 @@ impl AnalyzedDocument {
         let normalized = text::nfkc(doc.text);
         let words = text::split_words(&normalized);
         let cut = lead_cut(&normalized, &words);
-        let mut text_tokens = text::analyze_words(&words[..cut], 0);
+        // Lead and rest are analysed as one text (the same tokens as
+        // `text::analyze`, which search relies on: see `search::analyzed_terms`).
+        let shouting = text::is_shouting(&words);
+        let mut text_tokens = text::analyze_words_shouting(&words[..cut], 0, shouting);
         let lead_end = text_tokens.last().map_or(0, |t| t.position + 1);
-        text_tokens.extend(text::analyze_words(&words[cut..], lead_end));
+        text_tokens.extend(text::analyze_words_shouting(
+            &words[cut..],
+            lead_end,
+            shouting,
+        ));
         let lang = match doc.lang {
             // A declared language ("ru-RU", "KK") counts by its primary
             // subtag, the form `lang:` compares with.
