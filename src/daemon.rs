@@ -52,8 +52,10 @@ pub use maintenance::{MaintenanceError, maintain};
 /// and builds the shared HTTP client: everything a refresh needs.
 pub fn pipeline(config: &Config) -> anyhow::Result<Pipeline> {
     let store = Store::open(&config.store.path)?;
-    store
-        .sync_sources(&config.sources)
+    // A read-only database (a restore with the wrong owner, a filesystem
+    // remounted read-only) still holds feeds worth serving: start, say so,
+    // and let each refresh retry writing (`Store::ensure_writable`).
+    tolerate_read_only(store.sync_sources(&config.sources))
         .with_context(|| format!("cannot register sources in {}", config.store.path.display()))?;
     let fetcher = Fetcher::new(&config.fetch)?;
     let topics = topics_over_archive(&store, &config.topics)?;
@@ -80,8 +82,9 @@ fn topics_over_archive(store: &Store, topics: &[Topic]) -> anyhow::Result<Vec<To
     let topics = reclassify::prepare_topics(store, topics)
         .context("cannot build the topics' example profiles")?;
     let started = std::time::Instant::now();
-    let report = reclassify::reclassify_changed(store, &topics, Utc::now())
-        .context("cannot re-classify the archive")?;
+    let report = tolerate_read_only(reclassify::reclassify_changed(store, &topics, Utc::now()))
+        .context("cannot re-classify the archive")?
+        .unwrap_or_default();
     if !report.topics.is_empty() || report.removed > 0 {
         tracing::info!(
             topics = ?report.topics,
@@ -93,6 +96,21 @@ fn topics_over_archive(store: &Store, topics: &[Topic]) -> anyhow::Result<Vec<To
         );
     }
     Ok(topics)
+}
+
+/// `result`, except that a read-only database is logged and becomes
+/// `None`: start-up work that writes is skipped rather than fatal.
+fn tolerate_read_only<T>(
+    result: Result<T, crate::store::StoreError>,
+) -> Result<Option<T>, crate::store::StoreError> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_read_only() => {
+            tracing::error!(error = %e, "start-up work skipped: the database is read-only");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Rebuilds the near-duplicate index from the fingerprints stored for the

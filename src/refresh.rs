@@ -123,7 +123,13 @@ pub async fn refresh_source(p: &Pipeline, source: &SourceConfig) -> RefreshRepor
         let state = {
             let store = p.store.clone();
             let name = source.name.clone();
-            tokio::task::spawn_blocking(move || store.source_state(&name)).await
+            // A read-only database is retried here, before any fetching
+            // whose result could not be stored.
+            tokio::task::spawn_blocking(move || {
+                store.ensure_writable()?;
+                store.source_state(&name)
+            })
+            .await
         };
         let state = match state {
             Ok(Ok(s)) => s,

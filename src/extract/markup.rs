@@ -260,7 +260,13 @@ impl Visit for Writer<'_, '_, '_, '_> {
             Tag::A => {
                 let href = n.attr("href").and_then(|h| {
                     let h = h.trim();
-                    if h.len() > 7 && h[..7].eq_ignore_ascii_case("mailto:") {
+                    // `get`, not `[..7]`: an href starting with
+                    // multi-byte characters ("новости/1", full-width
+                    // letters) has no character boundary at byte 7.
+                    if h.len() > 7
+                        && h.get(..7)
+                            .is_some_and(|p| p.eq_ignore_ascii_case("mailto:"))
+                    {
                         Url::parse(h).ok()
                     } else {
                         absolute(self.base, h)

@@ -451,6 +451,25 @@ mod tests {
     }
 
     #[test]
+    fn links_starting_with_multibyte_characters_are_resolved_without_panicking() {
+        // Found by the XSS corpus: `h[..7]` sliced inside a character.
+        let page = "<html><body><article>\
+            <p>Первый абзац статьи о том, как редакция проверяет присланные материалы, достаточно длинный.</p>\
+            <p>Второй абзац: <a href=\"новости/1\">относительная ссылка</a> и \
+            <a href=\"ｊａｖａｓｃｒｉｐｔ:alert(1)\">широкие буквы</a>.</p></article></body></html>";
+        let url = Url::parse("https://x.kz/news/1").unwrap();
+        let a = article(page, &url, &Rules::none()).unwrap();
+        assert!(
+            a.html.contains(
+                r#"href="https://x.kz/news/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8/1""#
+            ),
+            "{}",
+            a.html
+        );
+        assert_safe(&a.html);
+    }
+
+    #[test]
     fn an_article_page_full_of_hostile_markup_comes_out_safe() {
         let body: String = XSS.iter().map(|x| format!("<div>{x}</div>")).collect();
         let page = format!(

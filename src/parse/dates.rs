@@ -339,7 +339,9 @@ fn parse_offset(text: &str) -> Option<FixedOffset> {
     };
     let (hours, minutes) = match digits.split_once(':') {
         Some((h, m)) => (parse_digits(h, 1, 2)?, parse_digits(m, 2, 2)?),
-        None if digits.len() == 4 => (
+        // Four bytes may hold fewer characters ("2ƿ7"): slicing at byte 2
+        // would panic, so only ASCII digits are split (found by fuzzing).
+        None if digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()) => (
             parse_digits(&digits[..2], 2, 2)?,
             parse_digits(&digits[2..], 2, 2)?,
         ),
@@ -540,6 +542,12 @@ mod tests {
 
     fn utc(text: &str) -> Option<String> {
         parse(text, utc_offset()).map(|d| d.to_rfc3339())
+    }
+
+    #[test]
+    fn an_offset_with_a_multibyte_character_is_no_date_and_no_panic() {
+        assert_eq!(utc("1+2ƿ7"), None);
+        assert_eq!(utc("Fri, 10 Aug 2018 23:43:00 +2ƿ7"), None);
     }
 
     fn at(rfc3339: &str) -> Option<String> {

@@ -312,6 +312,19 @@ mod tests {
     }
 
     #[test]
+    fn one_unreadable_date_does_not_cost_the_feed_its_other_items() {
+        // The date parser runs inside feed-rs; a panic there was caught as
+        // "the XML parser failed on this document" and lost every item.
+        let xml = r#"<rss version="2.0"><channel><title>T</title>
+            <item><title>a</title><guid>a</guid><pubDate>Fri, 10 Aug 2018 23:43:00 +2ƿ7</pubDate></item>
+            <item><title>b</title><guid>b</guid><pubDate>Fri, 10 Aug 2018 23:43:00 GMT</pubDate></item>
+            </channel></rss>"#;
+        let f = entries(xml.as_bytes(), &url()).unwrap();
+        assert_eq!(f.entries.len(), 2);
+        assert_eq!(f.unparsed_dates.len(), 1, "{:?}", f.unparsed_dates);
+    }
+
+    #[test]
     fn rss_items_keep_guids_and_resolve_relative_links() {
         let xml = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
             <item><title>Первая</title><link>/a/1?utm_source=x</link><guid>g-1</guid>

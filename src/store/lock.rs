@@ -57,13 +57,32 @@ impl DaemonLock {
         }
         // Not truncated on open: until the lock is ours, the file holds
         // the running daemon's pid, which the error message reports.
-        let mut file = OpenOptions::new()
+        let opened = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
-            .open(&path)
-            .map_err(io)?;
+            .open(&path);
+        // On a filesystem remounted read-only (a failing disk) or in a
+        // folder the daemon may no longer write, the lock file an earlier
+        // run left can still be locked: flock(2) needs no write access. The
+        // daemon then serves what the database holds and retries writing
+        // (`Store::ensure_writable`); only the pid goes unrecorded.
+        let (mut file, writable) = match opened {
+            Ok(file) => (file, true),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+                ) =>
+            {
+                match File::open(&path) {
+                    Ok(file) => (file, false),
+                    Err(_) => return Err(io(e)),
+                }
+            }
+            Err(e) => return Err(io(e)),
+        };
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -78,9 +97,11 @@ impl DaemonLock {
         }
         // The pid is only for people and the message above; the lock itself
         // is the flock, not the file's content.
-        file.set_len(0).map_err(io)?;
-        file.seek(SeekFrom::Start(0)).map_err(io)?;
-        writeln!(file, "{}", std::process::id()).map_err(io)?;
+        if writable {
+            file.set_len(0).map_err(io)?;
+            file.seek(SeekFrom::Start(0)).map_err(io)?;
+            writeln!(file, "{}", std::process::id()).map_err(io)?;
+        }
         Ok(DaemonLock { _file: file, path })
     }
 

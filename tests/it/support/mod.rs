@@ -1,6 +1,8 @@
 //! Test set-up: a loopback origin serving the fixture site, a temp-dir
 //! SQLite file, and the real pipeline and HTTP server wired to them.
 
+pub mod active_content;
+pub mod farm;
 pub mod labeled_set;
 pub mod process;
 pub mod servers;

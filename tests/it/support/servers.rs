@@ -48,6 +48,9 @@ pub enum Misbehaviour {
     Endless,
     /// Claims `Content-Length: 10 GiB`, sends 1 kB, closes.
     HugeLength,
+    /// Promises `Content-Length: 100000`, sends the first 2 kB of a feed
+    /// and closes the connection.
+    CloseMidBody,
     /// A small valid answer after `delay`: well-behaved but slow, to see
     /// how many requests a client runs at once.
     SlowOk { delay: Duration },
@@ -172,6 +175,17 @@ async fn misbehave(socket: &mut TcpStream, misbehaviour: Misbehaviour) -> bool {
             let head = "HTTP/1.1 200 OK\r\ncontent-type: application/rss+xml\r\ncontent-length: 10737418240\r\n\r\n";
             let _ = socket.write_all(head.as_bytes()).await;
             let _ = socket.write_all(&[b' '; 1024]).await;
+            false
+        }
+        Misbehaviour::CloseMidBody => {
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: application/rss+xml\r\ncontent-length: 100000\r\n\r\n";
+            let _ = socket.write_all(head.as_bytes()).await;
+            let mut body = feed_start.to_vec();
+            while body.len() < 2000 {
+                body.extend_from_slice(b"<item><title>cut</title></item>");
+            }
+            let _ = socket.write_all(&body).await;
+            let _ = socket.shutdown().await;
             false
         }
         Misbehaviour::SlowOk { delay } => {
