@@ -65,19 +65,10 @@ fn daemon(config: &Path, command: &str, log: &Path) -> Child {
         .unwrap()
 }
 
-/// A free loopback port for the daemon's HTTP server.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Runs `feedsieve fetch` to completion (one full pass), then `feedsieve
 /// run` just long enough to read its output feeds, normalised.
 async fn finish_and_read_feeds(dir: &Path, origin: &MockServer) -> Vec<serde_json::Value> {
-    let port = free_port();
+    let port = farm::free_port();
     let config = write_config(dir, origin, port);
     let log = dir.join("daemon.log");
     let status = daemon(&config, "fetch", &log).wait().unwrap();

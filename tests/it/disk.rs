@@ -22,6 +22,44 @@ const DEADLINE: Duration = Duration::from_secs(60);
 /// and all of them fit in one page of the "all" feed (50 items).
 const BACKLOG: usize = 8;
 
+/// What every test here starts from: the farm, a scratch folder with a
+/// daemon config whose database is `feedsieve.db` in the folder's
+/// subfolder `data_dir` (created; "." for the folder itself), listening on
+/// a free port, and a client for that port.
+struct Setup {
+    /// Serves the farm's feeds and pages while it lives.
+    _origin: wiremock::MockServer,
+    farm: std::sync::Arc<farm::Farm>,
+    dir: tempfile::TempDir,
+    config: PathBuf,
+    log: PathBuf,
+    base: String,
+    client: reqwest::Client,
+}
+
+async fn setup(data_dir: &str) -> Setup {
+    let (origin, farm) = farm::farm().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(data_dir)).unwrap();
+    let port = farm::free_port();
+    let config = dir.path().join("feedsieve.toml");
+    let store = if data_dir == "." {
+        "feedsieve.db".to_string()
+    } else {
+        format!("{data_dir}/feedsieve.db")
+    };
+    std::fs::write(&config, farm::config(&origin, &store, port, "")).unwrap();
+    Setup {
+        _origin: origin,
+        farm,
+        log: dir.path().join("daemon.log"),
+        dir,
+        config,
+        base: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::new(),
+    }
+}
+
 /// Polls `check` until it gives `Some`, failing after [`DEADLINE`]: waits
 /// for a condition in another process, it does not guess durations.
 async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
@@ -122,24 +160,16 @@ async fn items(client: &reqwest::Client, base: &str) -> Option<usize> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_is_reported_served_through_and_its_backlog_stored_when_space_returns() {
-    let (origin, farm) = farm::farm().await;
-    let dir = tempfile::tempdir().unwrap();
+    let Setup {
+        _origin,
+        farm,
+        dir,
+        config,
+        log,
+        base,
+        client,
+    } = setup("data").await;
     let data = dir.path().join("data");
-    std::fs::create_dir(&data).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let config = dir.path().join("feedsieve.toml");
-    std::fs::write(
-        &config,
-        farm::config(&origin, "data/feedsieve.db", port, ""),
-    )
-    .unwrap();
-    let log = dir.path().join("daemon.log");
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
 
     // One item per source while there is room.
     farm.published.store(1, Ordering::SeqCst);
@@ -246,20 +276,17 @@ fn chmod(path: &Path, mode: u32) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_only_database_is_served_reported_and_written_again_once_writable() {
     use std::os::unix::fs::PermissionsExt;
-    let (origin, farm) = farm::farm().await;
-    let dir = tempfile::tempdir().unwrap();
+    let Setup {
+        _origin,
+        farm,
+        dir,
+        config,
+        log,
+        base,
+        client,
+    } = setup(".").await;
     // The unprivileged daemon creates its files here.
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let config = dir.path().join("feedsieve.toml");
-    std::fs::write(&config, farm::config(&origin, "feedsieve.db", port, "")).unwrap();
-    let log = dir.path().join("daemon.log");
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
     let db = dir.path().join("feedsieve.db");
 
     farm.published.store(1, Ordering::SeqCst);
@@ -359,24 +386,16 @@ fn daemon_on_read_only_mount(data: &Path, config: &Path, log: &Path) -> Child {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_on_a_read_only_filesystem_is_served_and_written_once_remounted() {
-    let (origin, farm) = farm::farm().await;
-    let dir = tempfile::tempdir().unwrap();
+    let Setup {
+        _origin,
+        farm,
+        dir,
+        config,
+        log,
+        base,
+        client,
+    } = setup("data").await;
     let data = dir.path().join("data");
-    std::fs::create_dir(&data).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let config = dir.path().join("feedsieve.toml");
-    std::fs::write(
-        &config,
-        farm::config(&origin, "data/feedsieve.db", port, ""),
-    )
-    .unwrap();
-    let log = dir.path().join("daemon.log");
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
 
     farm.published.store(1, Ordering::SeqCst);
     let mut daemon = Command::new(env!("CARGO_BIN_EXE_feedsieve"))

@@ -184,3 +184,12 @@ pub fn config(origin: &MockServer, store: &str, port: u16, extra: &str) -> Strin
     }
     text
 }
+
+/// A free loopback port for the daemon's HTTP server.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
