@@ -822,8 +822,7 @@ fn size(bytes: u64) -> String {
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let arenas = i32::try_from(2 * cores).unwrap_or(i32::MAX);
+        let arenas = i32::try_from(2 * feedsieve::cpu::threads()).unwrap_or(i32::MAX);
         // SAFETY: mallopt only sets a tunable of the allocator; it is
         // called before any other thread exists.
         unsafe {

@@ -76,7 +76,7 @@ pub fn max_depth(html: &str) -> usize {
     while let Some(offset) = b[i..].iter().position(|&c| c == b'<') {
         i += offset + 1;
         if b[i..].starts_with(b"!--") {
-            i = find(b, i + 3, b"-->").map_or(b.len(), |end| end + 3);
+            i = find_ignoring_case(b, i + 3, b"-->").map_or(b.len(), |end| end + 3);
             continue;
         }
         let closing = b.get(i) == Some(&b'/');
@@ -146,13 +146,6 @@ pub fn strip_tags(html: &str) -> String {
     }
     text.push_str(rest);
     text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    hay.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| from + p)
 }
 
 fn find_ignoring_case(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
