@@ -26,7 +26,7 @@ pub const ANALYZER: &str = "text-1";
 /// The stems of `text`, in order, separated by single spaces: the form in
 /// which titles and texts are indexed and query words are looked up.
 pub fn index_terms(text: &str) -> String {
-    terms(text).join(" ")
+    indexed_stems(&crate::text::analyze(text)).join(" ")
 }
 
 /// [`index_terms`] of an article's title and text.
@@ -39,32 +39,32 @@ pub fn article_terms(title: &str, text: &str) -> crate::model::SearchTerms {
 
 /// [`article_terms`] of an article already analysed for topics, without
 /// analysing it again: that analysis is `text::analyze` of the title and
-/// of the text, the very tokens [`terms`] reads.
+/// of the text, the very tokens [`index_terms`] reads.
 pub fn analyzed_terms(doc: &crate::topics::AnalyzedDocument) -> crate::model::SearchTerms {
-    let join = |tokens: &[crate::text::Token]| {
-        let stems: Vec<&str> = tokens
-            .iter()
-            .filter(|t| t.kind != crate::text::TokenKind::Compound)
-            .map(|t| t.stem.as_str())
-            .collect();
-        stems.join(" ")
-    };
     crate::model::SearchTerms {
-        title: join(&doc.title.tokens),
-        text: join(&doc.text.tokens),
+        title: indexed_stems(&doc.title.tokens).join(" "),
+        text: indexed_stems(&doc.text.tokens).join(" "),
     }
 }
 
 /// The stems of `text`, in order: `text::analyze`, the analysis topics
-/// use, so a word a topic matches is a word search finds. A hyphenated
-/// word is indexed as its parts (the whole compound shares the first
-/// part's position, which would break phrase positions in FTS5), so
-/// "Нур-Султан" and "нур султан" find each other.
+/// use, so a word a topic matches is a word search finds.
 fn terms(text: &str) -> Vec<String> {
-    crate::text::analyze(text)
+    indexed_stems(&crate::text::analyze(text))
         .into_iter()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The stems of analysed tokens that the index holds. A hyphenated word is
+/// indexed as its parts (the whole compound shares the first part's
+/// position, which would break phrase positions in FTS5), so "Нур-Султан"
+/// and "нур султан" find each other.
+fn indexed_stems(tokens: &[crate::text::Token]) -> Vec<&str> {
+    tokens
+        .iter()
         .filter(|t| t.kind != crate::text::TokenKind::Compound)
-        .map(|t| t.stem)
+        .map(|t| t.stem.as_str())
         .collect()
 }
 
